@@ -1,0 +1,143 @@
+import { categoryIndex } from '../core/dataset';
+import {
+  applyFilter,
+  EMPTY_FILTER,
+  parseFilter,
+  printFilter,
+  withoutTerm,
+  withTerm,
+  type Filter,
+  type FilterContext,
+  type FilterTerm,
+} from '../core/filter';
+import { datasetState } from './dataset.svelte';
+import { evaluationState } from './evaluation.svelte';
+import { searchState } from './search.svelte';
+
+export type Tab = 'gallery' | 'evaluation';
+
+/** Boxes to emphasise on every image: the samples behind the active cell or class filter. */
+export interface Highlight {
+  groundTruth: ReadonlySet<number>;
+  predictions: ReadonlySet<number>;
+}
+
+/**
+ * What the user is looking at: the filter (the one shared filter value, mirrored in the URL), the
+ * tab, the open image and display toggles. `visible` is the gallery's content, derived from all of it.
+ */
+export class ViewState {
+  filter = $state.raw<Filter>(EMPTY_FILTER);
+  filterError = $state<string | null>(null);
+  tab = $state<Tab>('gallery');
+  openImage = $state<number | null>(null);
+  showGroundTruth = $state(true);
+  showPredictions = $state(true);
+
+  filterText = $derived(printFilter(this.filter));
+  rankingTerm = $derived(
+    this.filter.terms.findLast((t) => t.kind === 'similar' || t.kind === 'text') as
+      Extract<FilterTerm, { kind: 'similar' | 'text' }> | undefined,
+  );
+  cellTerm = $derived(this.filter.terms.find((t) => t.kind === 'cell'));
+  visible = $derived(this.computeVisible());
+  highlight = $derived(this.computeHighlight());
+
+  /** Replaces the filter from its text form; a syntax error keeps the old filter and is shown. */
+  setFilterText(text: string): void {
+    try {
+      this.filter = parseFilter(text);
+      this.filterError = null;
+    } catch (error) {
+      this.filterError = error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  addTerm(term: FilterTerm): void {
+    this.filter = withTerm(this.filter, term);
+    this.filterError = null;
+  }
+
+  removeTerm(index: number): void {
+    this.filter = withoutTerm(this.filter, index);
+  }
+
+  /** Reads filter, tab and thresholds from the URL (on start and on back/forward). */
+  readUrl(url: URL): void {
+    this.setFilterText(url.searchParams.get('q') ?? '');
+    this.tab = url.searchParams.get('view') === 'evaluation' ? 'evaluation' : 'gallery';
+    const number = (name: string, fallback: number) => {
+      const value = Number(url.searchParams.get(name));
+      return url.searchParams.has(name) && Number.isFinite(value) ? value : fallback;
+    };
+    evaluationState.iouThreshold = number('iou', evaluationState.iouThreshold);
+    evaluationState.scoreThreshold = number('score', evaluationState.scoreThreshold);
+  }
+
+  /** The URL that reproduces this view with the same folder. */
+  toUrl(base: URL): URL {
+    const url = new URL(base);
+    url.search = '';
+    if (this.filterText) url.searchParams.set('q', this.filterText);
+    if (this.tab !== 'gallery') url.searchParams.set('view', this.tab);
+    url.searchParams.set('iou', String(evaluationState.iouThreshold));
+    url.searchParams.set('score', String(evaluationState.scoreThreshold));
+    return url;
+  }
+
+  private computeVisible(): Int32Array {
+    const dataset = datasetState.dataset;
+    if (!dataset) return new Int32Array(0);
+    const classes = this.classImages();
+    const context: FilterContext = {
+      imageCount: dataset.images.length,
+      paths: dataset.images.map((image) => image.path),
+      imagesWithClass: (name) => classes.get(name) ?? new Set(),
+      imagesInCell: (gt, pred) => new Set(evaluationState.members(gt, pred)?.images ?? []),
+      ranking: (term) => searchState.scores(term),
+    };
+    return applyFilter(this.filter, context);
+  }
+
+  /** Images per class name: any ground truth, or a prediction of the chosen run above the score threshold. */
+  private classImages(): Map<string, Set<number>> {
+    const dataset = datasetState.dataset!;
+    const names = new Map(dataset.categories.map((c) => [c.id, c.name]));
+    const byName = new Map<string, Set<number>>();
+    const add = (categoryId: number, image: number) => {
+      const name = names.get(categoryId);
+      if (name === undefined) return;
+      if (!byName.has(name)) byName.set(name, new Set());
+      byName.get(name)!.add(image);
+    };
+    for (const gt of dataset.groundTruth) add(gt.categoryId, gt.imageIndex);
+    for (const p of evaluationState.run?.predictions ?? []) {
+      if (p.score >= evaluationState.scoreThreshold) add(p.categoryId, p.imageIndex);
+    }
+    return byName;
+  }
+
+  private computeHighlight(): Highlight | null {
+    const dataset = datasetState.dataset;
+    if (!dataset) return null;
+    const cell = this.cellTerm;
+    if (cell?.kind === 'cell') {
+      const members = evaluationState.members(cell.groundTruth, cell.prediction);
+      return (
+        members && { groundTruth: new Set(members.groundTruth), predictions: new Set(members.predictions) }
+      );
+    }
+    const classTerm = this.filter.terms.find((t) => t.kind === 'class');
+    if (classTerm?.kind !== 'class') return null;
+    const id = dataset.categories.find((c) => c.name === classTerm.name)?.id;
+    const positions = categoryIndex(dataset.categories);
+    if (id === undefined || !positions.has(id)) return { groundTruth: new Set(), predictions: new Set() };
+    const gtSet = new Set(dataset.groundTruth.filter((g) => g.categoryId === id).map((g) => g.index));
+    const predSet = new Set(
+      (evaluationState.run?.predictions ?? []).filter((p) => p.categoryId === id).map((p) => p.index),
+    );
+    return { groundTruth: gtSet, predictions: predSet };
+  }
+}
+
+export const viewState = new ViewState();
