@@ -157,10 +157,17 @@ describe('walking skeleton on voc2007_100img_multiformat', () => {
     await waitForGallery(page, 100);
     await page.waitForFunction(() => document.querySelectorAll('.card[data-loaded="true"]').length >= 10);
 
-    // After a reload the remembered handle reopens with one click.
+    await page.click('[data-testid="embed"]');
+    await page.waitForSelector('[data-testid="embed-status"][data-embedded="100"][data-cached="0"]', {
+      timeout: 240_000,
+    });
+
+    // After a reload the remembered handle reopens with one click, and the vectors come from IndexedDB.
     await page.reload();
     await page.click('[data-testid="reopen-folder"]');
     await waitForGallery(page, 100);
+    await page.click('[data-testid="embed"]');
+    await page.waitForSelector('[data-testid="embed-status"][data-embedded="100"][data-cached="100"]');
     expect(errors).toEqual([]);
     await context.close();
   });

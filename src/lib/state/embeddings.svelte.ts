@@ -1,5 +1,5 @@
 import { AbortError, isAbort } from '../core/errors';
-import type { ModelSource } from '../models/clip';
+import { CLIP_VIT_B32_SOURCE, TINY_CLIP_SOURCE, type ModelSource } from '../models/modelSource';
 import { EmbeddingStore } from '../storage/embeddingStore';
 import { datasetState } from './dataset.svelte';
 import { notices } from './notices.svelte';
@@ -22,13 +22,19 @@ export const MODEL_CHOICES: ModelChoice[] = [
     id: 'test',
     label: 'Longtail tiny test model (bundled)',
     note: 'Offline, instant, but its vectors carry no meaning: for trying the app only.',
-    source: { kind: 'local-path', root: '/models/', name: 'longtail-tiny-clip' },
+    source: TINY_CLIP_SOURCE,
   },
   {
     id: 'clip-vit-b32',
     label: 'CLIP ViT-B/32 (Xenova/clip-vit-base-patch32)',
     note: 'Downloads about 350 MB of weights from the Hugging Face hub once (the browser caches them). No image ever leaves this machine.',
-    source: { kind: 'hub', id: 'Xenova/clip-vit-base-patch32' },
+    source: CLIP_VIT_B32_SOURCE,
+  },
+  {
+    id: 'same-origin',
+    label: 'Model folder on this server…',
+    note: 'A transformers.js CLIP folder served by this site under /models/<name>/ (self-hosted, offline).',
+    source: { kind: 'local-path', root: '/models/', name: '' },
   },
 ];
 
@@ -42,6 +48,10 @@ const BATCH = 8;
  */
 export class EmbeddingState {
   choiceId = $state(MODEL_CHOICES[0].id);
+  /** Folder name under `/models/` for the same-origin choice. */
+  folderName = $state('');
+  /** Images whose vectors came from IndexedDB in the last run instead of the model. */
+  cached = $state(0);
   status = $state<'idle' | 'loading-model' | 'embedding' | 'ready'>('idle');
   model = $state.raw<ModelInfo | null>(null);
   done = $state(0);
@@ -52,6 +62,11 @@ export class EmbeddingState {
   private controller: AbortController | null = null;
 
   choice = $derived(MODEL_CHOICES.find((c) => c.id === this.choiceId) ?? MODEL_CHOICES[0]);
+  source = $derived<ModelSource>(
+    this.choice.id === 'same-origin'
+      ? { kind: 'local-path', root: '/models/', name: this.folderName.trim() }
+      : this.choice.source,
+  );
   secondsLeft = $derived(this.imagesPerSecond > 0 ? (this.total - this.done) / this.imagesPerSecond : NaN);
 
   /** Forgets the vectors of the previous dataset (the analysis worker dropped them too). */
@@ -77,7 +92,7 @@ export class EmbeddingState {
 
     try {
       this.status = 'loading-model';
-      this.model = await embedder().load($state.snapshot(this.choice.source));
+      this.model = await embedder().load($state.snapshot(this.source));
       const { identity, dim } = this.model;
 
       // Reuse what an earlier visit computed, if the files have not changed since.
@@ -92,7 +107,7 @@ export class EmbeddingState {
       const missing = dataset.images.filter((image) => !vectorOf.has(image.path));
       this.status = 'embedding';
       this.total = dataset.images.length;
-      this.done = this.total - missing.length;
+      this.done = this.cached = this.total - missing.length;
       const started = performance.now();
 
       for (let start = 0; start < missing.length; start += BATCH) {
@@ -131,7 +146,7 @@ export class EmbeddingState {
 
   /** Embeds a text query with the loaded model (loading it first if needed). */
   async embedText(text: string): Promise<Float32Array> {
-    if (!this.model) this.model = await embedder().load($state.snapshot(this.choice.source));
+    if (!this.model) this.model = await embedder().load($state.snapshot(this.source));
     return embedder().embedText(text);
   }
 
