@@ -3,7 +3,7 @@
  * annotation files' Blobs (references, not copies); the worker parses them into one Dataset.
  */
 import * as Comlink from 'comlink';
-import { importFolder } from '../src/lib/core/importPlan';
+import { importFolder, type ImportPlan } from '../src/lib/core/importPlan';
 import { toProblemRecord, type ProblemRecord } from '../src/lib/core/errors';
 import type { Dataset } from '../src/lib/core/dataset';
 import type { SourceFile } from '../src/lib/storage/source';
@@ -11,7 +11,7 @@ import type { SourceFile } from '../src/lib/storage/source';
 export interface ImportResult {
   dataset: Dataset;
   problems: ProblemRecord[];
-  plan: { groundTruth: string | null; runs: { name: string; file: string }[] };
+  plan: ImportPlan;
 }
 
 const api = {

@@ -11,6 +11,10 @@
  *   have unique names. `Dataset.categories` is ordered as the source listed them.
  * - A ground-truth annotation or prediction is identified by (image, source, index as imported): the
  *   source is `'gt'` or a prediction run's name, and `index` is its position in that source's array.
+ *
+ * Known shortcoming: annotations and predictions are held as one object each. That is fine up to a few
+ * hundred thousand boxes; past that, memory and structured-clone time between workers grow with the
+ * object count, and these arrays should become typed-array columns (see DESIGN.md).
  */
 
 /** Pixel box `[x, y, width, height]` in displayed-image coordinates. */

@@ -72,6 +72,9 @@ export function parseFilter(text: string): Filter {
   reader.skipSpaces();
   while (!reader.done()) {
     terms.push(readTerm(reader));
+    if (!reader.done() && !/\s/.test(reader.peek())) {
+      throw new FilterSyntaxError(text, reader.position, 'a space before the next term');
+    }
     reader.skipSpaces();
   }
   return { terms };

@@ -52,9 +52,10 @@ export class EmbeddingStore {
     model: string,
     batch: { dim: number; paths: string[]; fingerprints: string[]; vectors: Float32Array },
   ): Promise<void> {
-    const existing = await this.db.getAllKeysFromIndex('embeddings', 'byFolderModel', [folder, model]);
-    let next = existing.reduce((max, key) => Math.max(max, key[2] + 1), 0);
+    // Numbering and writing share one transaction, so overlapping appends cannot claim the same chunk.
     const tx = this.db.transaction('embeddings', 'readwrite');
+    const existing = await tx.store.index('byFolderModel').getAllKeys([folder, model]);
+    let next = existing.reduce((max, key) => Math.max(max, key[2] + 1), 0);
     for (let start = 0; start < batch.paths.length; start += CHUNK_ROWS) {
       const end = Math.min(start + CHUNK_ROWS, batch.paths.length);
       const chunk: EmbeddingChunk = {
@@ -73,8 +74,8 @@ export class EmbeddingStore {
 
   /** Drops every vector of the folder and model (e.g. to recompute after a model change). */
   async clear(folder: string, model: string): Promise<void> {
-    const keys = await this.db.getAllKeysFromIndex('embeddings', 'byFolderModel', [folder, model]);
     const tx = this.db.transaction('embeddings', 'readwrite');
+    const keys = await tx.store.index('byFolderModel').getAllKeys([folder, model]);
     await Promise.all([...keys.map((key) => tx.store.delete(key)), tx.done]);
   }
 }

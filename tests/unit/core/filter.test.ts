@@ -99,9 +99,21 @@ describe('printFilter and parseFilter', () => {
   });
 
   it('reads a bare - in a cell as the no-ground-truth / no-prediction side, and a quoted "-" as a name', () => {
-    expect(parseFilter('cell:-/car').terms[0]).toEqual({ kind: 'cell', groundTruth: null, prediction: 'car' });
-    expect(parseFilter('cell:truck/-').terms[0]).toEqual({ kind: 'cell', groundTruth: 'truck', prediction: null });
-    expect(parseFilter('cell:"-"/car').terms[0]).toEqual({ kind: 'cell', groundTruth: '-', prediction: 'car' });
+    expect(parseFilter('cell:-/car').terms[0]).toEqual({
+      kind: 'cell',
+      groundTruth: null,
+      prediction: 'car',
+    });
+    expect(parseFilter('cell:truck/-').terms[0]).toEqual({
+      kind: 'cell',
+      groundTruth: 'truck',
+      prediction: null,
+    });
+    expect(parseFilter('cell:"-"/car').terms[0]).toEqual({
+      kind: 'cell',
+      groundTruth: '-',
+      prediction: 'car',
+    });
   });
 
   it('accepts a bare class name starting with - (printing quotes it)', () => {
@@ -110,7 +122,24 @@ describe('printFilter and parseFilter', () => {
 
   it('round-trips names made of every awkward character', () => {
     // A fixed spread of names over the characters the grammar treats specially.
-    const alphabet = ['a', ' ', '"', '/', ',', ':', '-', '\\', 'é', '猫', '🚗', '\t', '\n', '\u00a0', "'", '.'];
+    const alphabet = [
+      'a',
+      ' ',
+      '"',
+      '/',
+      ',',
+      ':',
+      '-',
+      '\\',
+      'é',
+      '猫',
+      '🚗',
+      '\t',
+      '\n',
+      '\u00a0',
+      "'",
+      '.',
+    ];
     const names: string[] = [];
     for (let i = 0; i < alphabet.length; i++) {
       for (let j = 0; j < alphabet.length; j++) names.push(alphabet[i] + alphabet[j] + 'z');
@@ -142,10 +171,31 @@ describe('FilterSyntaxError', () => {
       position: 0,
       expected: 'one of class, cell, path, similar, text',
     },
-    { name: 'a field name in capitals', text: 'Class:dog', position: 0, expected: 'a field name such as class or cell' },
-    { name: 'a term without a field', text: ':dog', position: 0, expected: 'a field name such as class or cell' },
+    {
+      name: 'a field name in capitals',
+      text: 'Class:dog',
+      position: 0,
+      expected: 'a field name such as class or cell',
+    },
+    {
+      name: 'a term without a field',
+      text: ':dog',
+      position: 0,
+      expected: 'a field name such as class or cell',
+    },
     { name: 'a missing colon', text: 'class person', position: 5, expected: 'a colon after the field name' },
-    { name: 'a field at the end of the text', text: 'path', position: 4, expected: 'a colon after the field name' },
+    {
+      name: 'a term glued to a quoted value',
+      text: 'class:"a"path:x',
+      position: 9,
+      expected: 'a space before the next term',
+    },
+    {
+      name: 'a field at the end of the text',
+      text: 'path',
+      position: 4,
+      expected: 'a colon after the field name',
+    },
     {
       name: 'a missing slash in a cell',
       text: 'cell:truck bus',
@@ -165,7 +215,12 @@ describe('FilterSyntaxError', () => {
       position: 15,
       expected: 'a closing double quote',
     },
-    { name: 'an empty value at the end', text: 'class:', position: 6, expected: 'a value (quote it if it has spaces)' },
+    {
+      name: 'an empty value at the end',
+      text: 'class:',
+      position: 6,
+      expected: 'a value (quote it if it has spaces)',
+    },
     {
       name: 'a space after the colon',
       text: 'class: person',
@@ -184,7 +239,12 @@ describe('FilterSyntaxError', () => {
       position: 14,
       expected: 'a value (quote it if it has spaces)',
     },
-    { name: 'a bad escape inside quotes', text: 'class:"\\x41"', position: 6, expected: 'a valid quoted string' },
+    {
+      name: 'a bad escape inside quotes',
+      text: 'class:"\\x41"',
+      position: 6,
+      expected: 'a valid quoted string',
+    },
   ];
 
   for (const { name, text, position, expected } of cases) {
@@ -201,7 +261,9 @@ describe('FilterSyntaxError', () => {
     const error = syntaxErrorOf(() => parseFilter('class person'));
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe('FilterSyntaxError');
-    expect(error.message).toBe('invalid filter at character 6 of "class person": expected a colon after the field name');
+    expect(error.message).toBe(
+      'invalid filter at character 6 of "class person": expected a colon after the field name',
+    );
   });
 });
 
@@ -222,7 +284,8 @@ describe('applyFilter', () => {
       imageCount: paths.length,
       paths,
       imagesWithClass: (name) => classes.get(name) ?? new Set(),
-      imagesInCell: (groundTruth, prediction) => cells.get(`${groundTruth ?? '-'}/${prediction ?? '-'}`) ?? new Set(),
+      imagesInCell: (groundTruth, prediction) =>
+        cells.get(`${groundTruth ?? '-'}/${prediction ?? '-'}`) ?? new Set(),
       ranking: (term) => {
         rankedBy.push(term);
         return scores && Float32Array.from(scores);
@@ -308,7 +371,9 @@ describe('withTerm and withoutTerm', () => {
 
   it('replaces the term of the same kind, appending the new one at the end', () => {
     expect(withTerm({ terms: [person, night] }, car)).toEqual({ terms: [night, car] });
-    expect(withTerm({ terms: [cellTruckBus, person] }, cellNoneCar)).toEqual({ terms: [person, cellNoneCar] });
+    expect(withTerm({ terms: [cellTruckBus, person] }, cellNoneCar)).toEqual({
+      terms: [person, cellNoneCar],
+    });
     expect(withTerm({ terms: [night, person] }, day)).toEqual({ terms: [person, day] });
   });
 

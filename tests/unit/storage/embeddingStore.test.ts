@@ -25,14 +25,21 @@ function batchOf(first: number, count: number, run = 0, lastModified = 1000) {
 /** Fingerprints of paths `img-<first>.jpg`... as `load` receives them from the folder listing. */
 function fingerprintsOf(first: number, count: number, lastModified = 1000): Map<string, string> {
   return new Map(
-    Array.from({ length: count }, (_, i) => [`img-${first + i}.jpg`, `${first + i}:${lastModified}`] as const),
+    Array.from(
+      { length: count },
+      (_, i) => [`img-${first + i}.jpg`, `${first + i}:${lastModified}`] as const,
+    ),
   );
 }
 
 /** The loaded matrix as path → row, so tests compare rows without depending on row order. */
-function rowsByPath(matrix: { dim: number; paths: string[]; vectors: Float32Array } | null): Map<string, number[]> {
+function rowsByPath(
+  matrix: { dim: number; paths: string[]; vectors: Float32Array } | null,
+): Map<string, number[]> {
   const rows = new Map<string, number[]>();
-  matrix?.paths.forEach((path, row) => rows.set(path, [...matrix.vectors.subarray(row * DIM, (row + 1) * DIM)]));
+  matrix?.paths.forEach((path, row) =>
+    rows.set(path, [...matrix.vectors.subarray(row * DIM, (row + 1) * DIM)]),
+  );
   return rows;
 }
 
@@ -188,7 +195,12 @@ describe('EmbeddingStore', () => {
 
   it('writes nothing for an empty batch', async () => {
     const store = await EmbeddingStore.open();
-    await store.append('photos', 'clip-a', { dim: DIM, paths: [], fingerprints: [], vectors: new Float32Array(0) });
+    await store.append('photos', 'clip-a', {
+      dim: DIM,
+      paths: [],
+      fingerprints: [],
+      vectors: new Float32Array(0),
+    });
     expect(await store.load('photos', 'clip-a', new Map())).toBeNull();
   });
 
@@ -202,8 +214,12 @@ describe('EmbeddingStore', () => {
     await store.clear('photos', 'clip-a');
 
     expect(await store.load('photos', 'clip-a', fingerprints)).toBeNull();
-    expect(rowsByPath(await store.load('photos', 'clip-b', fingerprints)).get('img-1.jpg')).toEqual(vectorOf(1, 2));
-    expect(rowsByPath(await store.load('scans', 'clip-a', fingerprints)).get('img-1.jpg')).toEqual(vectorOf(1, 3));
+    expect(rowsByPath(await store.load('photos', 'clip-b', fingerprints)).get('img-1.jpg')).toEqual(
+      vectorOf(1, 2),
+    );
+    expect(rowsByPath(await store.load('scans', 'clip-a', fingerprints)).get('img-1.jpg')).toEqual(
+      vectorOf(1, 3),
+    );
     const keys = await (await openDatabase()).getAllKeys('embeddings');
     expect(keys).toEqual([
       ['photos', 'clip-b', 0],
