@@ -48,6 +48,10 @@ export interface GroundTruth {
   box?: BoxXYWH;
   /** COCO `iscrowd`: a region that may hold many objects; matching ignores rather than counts it. */
   crowd?: boolean;
+  /** Pascal VOC `difficult`: kept as ground truth, left out of VOC metrics unless asked. */
+  difficult?: boolean;
+  /** Pascal VOC `truncated`: the object extends beyond the image. */
+  truncated?: boolean;
   /** Id the source file gave this annotation, if any (kept for export; never used as identity). */
   sourceId?: number | string;
 }
