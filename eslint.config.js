@@ -5,7 +5,7 @@ import globals from 'globals';
 import svelteConfig from './svelte.config.js';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'public/models/', 'test-results/', '.tmp/'] },
+  { ignores: ['dist/', 'node_modules/', 'public/models/', 'public/demo/', 'test-results/', '.tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...svelte.configs.recommended,
@@ -30,6 +30,11 @@ export default tseslint.config(
       // derivations are never mutated afterwards, so Svelte's reactive collections would only add cost.
       'svelte/prefer-svelte-reactivity': 'off',
     },
+  },
+  {
+    // Command-line scripts and benchmarks report on stdout.
+    files: ['scripts/**'],
+    rules: { 'no-console': 'off' },
   },
   {
     files: ['**/*.js', '**/*.mjs'],

@@ -120,3 +120,10 @@ export async function replacePickerWithOpfs(page: Page, target: string): Promise
     ).showDirectoryPicker = async () => (await navigator.storage.getDirectory()).getDirectoryHandle(target);
   }, target);
 }
+
+/** Confirms the import plan the app proposes for the folder being opened. */
+export async function confirmImport(page: Page): Promise<void> {
+  await page.waitForSelector('[data-testid="import-plan"]', { timeout: 60_000 });
+  await page.click('[data-testid="import"]');
+  await page.waitForSelector('[data-testid="import-plan"]', { state: 'detached', timeout: 120_000 });
+}

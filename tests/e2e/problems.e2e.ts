@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { startStaticServer, type StaticServer } from './server';
-import { REPO, launchChromium, makeBrokenFolder, watchErrors } from './harness';
+import { REPO, confirmImport, launchChromium, makeBrokenFolder, watchErrors } from './harness';
 
 let server: StaticServer;
 let browser: Browser;
@@ -28,6 +28,7 @@ test('a broken JSON and an undecodable image are listed; the rest loads', async 
   const errors = watchErrors(page);
   await page.goto(server.url);
   await page.setInputFiles('[data-testid="folder-input"]', folder);
+  await confirmImport(page);
 
   // Four image files, one of which is not an image at all; the good ground truth loads.
   await page.waitForSelector('[data-testid="gallery"][data-count="4"]');

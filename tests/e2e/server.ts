@@ -36,13 +36,33 @@ export async function listFiles(root: string): Promise<string[]> {
     .sort();
 }
 
+/** A folder that exists only in the test server: a listing and a function serving each file. */
+export interface VirtualFolder {
+  listing: { path: string; size: number }[];
+  read(path: string): Buffer | string | null;
+}
+
 export async function startStaticServer(
   appRoot: string,
   folders: Record<string, string>,
+  virtual: Record<string, VirtualFolder> = {},
 ): Promise<StaticServer> {
   const server: Server = createServer((request, response) => {
     void (async () => {
       const path = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
+      const virtualMatch = /^\/__virtual__\/([^/]+)\/(.*)$/.exec(path);
+      if (virtualMatch && virtual[virtualMatch[1]]) {
+        const folder = virtual[virtualMatch[1]];
+        const body =
+          virtualMatch[2] === 'index.json' ? JSON.stringify(folder.listing) : folder.read(virtualMatch[2]);
+        const headers = {
+          'Cross-Origin-Resource-Policy': 'same-origin',
+          'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream',
+        };
+        if (body === null) response.writeHead(404, headers).end('not found');
+        else response.writeHead(200, headers).end(body);
+        return;
+      }
       const file = await resolveFile(path, appRoot, folders);
       const headers = {
         'Cross-Origin-Opener-Policy': 'same-origin',

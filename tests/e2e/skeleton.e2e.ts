@@ -14,6 +14,7 @@ import {
   REPO,
   copyIntoOpfs,
   launchChromium,
+  confirmImport,
   makeVocFolder,
   replacePickerWithOpfs,
   watchErrors,
@@ -54,6 +55,13 @@ describe('walking skeleton on voc2007_100img_multiformat', () => {
 
     // Open through the <input webkitdirectory> fallback.
     await page.setInputFiles('[data-testid="folder-input"]', vocFolder);
+    await page.waitForSelector('[data-testid="import-plan"]');
+    const formats = await page.$$eval('[data-testid="plan-source"]', (rows) =>
+      rows.map((row) => `${row.getAttribute('data-format')}:${row.getAttribute('data-role')}`),
+    );
+    expect(formats.sort()).toEqual(['coco:groundTruth', 'coco:predictions']);
+    await page.screenshot({ path: join(REPO, 'test-results/import-plan.png') });
+    await confirmImport(page);
     await waitForGallery(page, 100);
     await expect.poll(() => page.textContent('[data-testid="dataset-name"]')).toContain('100 images');
     const { gtBoxes, detections } = expectedCounts();
@@ -154,6 +162,7 @@ describe('walking skeleton on voc2007_100img_multiformat', () => {
     expect(await copyIntoOpfs(page, 'voc', 'voc')).toBe(102);
 
     await page.click('[data-testid="open-folder"]');
+    await confirmImport(page);
     await waitForGallery(page, 100);
     await page.waitForFunction(() => document.querySelectorAll('.card[data-loaded="true"]').length >= 10);
 
@@ -165,6 +174,7 @@ describe('walking skeleton on voc2007_100img_multiformat', () => {
     // After a reload the remembered handle reopens with one click, and the vectors come from IndexedDB.
     await page.reload();
     await page.click('[data-testid="reopen-folder"]');
+    await confirmImport(page);
     await waitForGallery(page, 100);
     await page.click('[data-testid="embed"]');
     await page.waitForSelector('[data-testid="embed-status"][data-embedded="100"][data-cached="100"]');

@@ -6,6 +6,8 @@
  *
  * Text form, terms separated by spaces; a name with spaces, quotes or slashes is double-quoted:
  * - `class:person`          images with a ground-truth or predicted box of class person
+ * - `gt:person`             images with a ground-truth label of class person
+ * - `pred:person`           images with a prediction of class person (above the score threshold)
  * - `cell:truck/bus`        confusion cell: ground truth truck matched by a prediction of bus
  * - `cell:-/car`            predictions of car that match no ground truth ("no ground truth" row)
  * - `cell:truck/-`          ground-truth trucks that no prediction matched ("no prediction" column)
@@ -18,6 +20,8 @@
 
 export type FilterTerm =
   | { kind: 'class'; name: string }
+  | { kind: 'gt'; name: string }
+  | { kind: 'pred'; name: string }
   | { kind: 'cell'; groundTruth: string | null; prediction: string | null }
   | { kind: 'path'; contains: string }
   | { kind: 'similar'; paths: string[] }
@@ -49,7 +53,9 @@ export function printFilter(filter: Filter): string {
 function printTerm(term: FilterTerm): string {
   switch (term.kind) {
     case 'class':
-      return `class:${quote(term.name)}`;
+    case 'gt':
+    case 'pred':
+      return `${term.kind}:${quote(term.name)}`;
     case 'cell':
       return `cell:${term.groundTruth === null ? '-' : quote(term.groundTruth)}/${term.prediction === null ? '-' : quote(term.prediction)}`;
     case 'path':
@@ -86,7 +92,9 @@ function readTerm(reader: Reader): FilterTerm {
   reader.expect(':', 'a colon after the field name');
   switch (key) {
     case 'class':
-      return { kind: 'class', name: reader.readValue() };
+    case 'gt':
+    case 'pred':
+      return { kind: key, name: reader.readValue() };
     case 'path':
       return { kind: 'path', contains: reader.readValue() };
     case 'text':
@@ -105,7 +113,7 @@ function readTerm(reader: Reader): FilterTerm {
       return { kind: 'similar', paths };
     }
     default:
-      throw new FilterSyntaxError(reader.text, start, 'one of class, cell, path, similar, text');
+      throw new FilterSyntaxError(reader.text, start, 'one of class, gt, pred, cell, path, similar, text');
   }
 }
 
@@ -171,8 +179,11 @@ class Reader {
 export interface FilterContext {
   imageCount: number;
   paths: readonly string[];
-  /** Images that have a ground-truth or predicted box of this class (empty set for unknown names). */
-  imagesWithClass(name: string): ReadonlySet<number>;
+  /**
+   * Images with a label of this class: ground truth, predictions (of the current run, above the
+   * score threshold) or either. An empty set for unknown names.
+   */
+  imagesWithClass(name: string, side: 'any' | 'gt' | 'pred'): ReadonlySet<number>;
   /** Images behind a confusion-matrix cell under the current evaluation settings. */
   imagesInCell(groundTruth: string | null, prediction: string | null): ReadonlySet<number>;
   /** Similarity score per image (NaN where unknown), for a ranking term; null until it is computed. */
@@ -200,8 +211,10 @@ export function applyFilter(filter: Filter, context: FilterContext): Int32Array 
 
 function narrowing(term: FilterTerm, context: FilterContext): ((image: number) => boolean) | null {
   switch (term.kind) {
-    case 'class': {
-      const set = context.imagesWithClass(term.name);
+    case 'class':
+    case 'gt':
+    case 'pred': {
+      const set = context.imagesWithClass(term.name, term.kind === 'class' ? 'any' : term.kind);
       return (image) => set.has(image);
     }
     case 'cell': {

@@ -8,9 +8,12 @@
 /** Extensions (lower case, no dot) Longtail shows as images. */
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['jpg', 'jpeg', 'png', 'webp', 'bmp', 'gif']);
 
+/** A path whose last segment has a name before an image extension; a regex, since listings run to 100k files. */
+const IMAGE_PATH = new RegExp(`[^/]\\.(?:${[...IMAGE_EXTENSIONS].join('|')})$`, 'i');
+
 /** True when `path` ends in an image extension (jpg, jpeg, png, webp, bmp, gif), in any case. */
 export function isImagePath(path: string): boolean {
-  return IMAGE_EXTENSIONS.has(extensionOf(path));
+  return IMAGE_PATH.test(path);
 }
 
 /** Lower-case extension without the dot, or `''` when the last path segment has none. */
@@ -46,18 +49,22 @@ export type ImageMatch =
 /** Looks up names given by annotation files among the image paths of the opened folder. */
 export class ImagePathIndex {
   readonly #byPath = new Map<string, number>();
-  readonly #byBaseName = new Map<string, number[]>();
+  /** File name → the one image with it, or every image with it (a folder of 100k images rarely repeats one). */
+  readonly #byBaseName = new Map<string, number | number[]>();
   readonly #paths: readonly string[];
 
   /** @param paths - the folder's image paths; a match returns the position in this array. */
   constructor(paths: readonly string[]) {
     this.#paths = paths;
-    paths.forEach((path, index) => {
+    for (let index = 0; index < paths.length; index++) {
+      const path = paths[index];
       this.#byPath.set(path, index);
-      const bucket = this.#byBaseName.get(baseName(path));
-      if (bucket) bucket.push(index);
-      else this.#byBaseName.set(baseName(path), [index]);
-    });
+      const name = baseName(path);
+      const earlier = this.#byBaseName.get(name);
+      if (earlier === undefined) this.#byBaseName.set(name, index);
+      else if (typeof earlier === 'number') this.#byBaseName.set(name, [earlier, index]);
+      else earlier.push(index);
+    }
   }
 
   /**
@@ -66,13 +73,14 @@ export class ImagePathIndex {
    * `/home/me/data/images/x.jpg` for `images/x.jpg`); else the one image with the same file name.
    */
   resolve(name: string): ImageMatch {
-    const wanted = normalizeImageName(name);
+    const wanted = isPlainRelativePath(name) ? name : normalizeImageName(name);
 
     const exact = this.#byPath.get(wanted);
     if (exact !== undefined) return { kind: 'found', index: exact, how: 'exact' };
 
-    const sameName = this.#byBaseName.get(baseName(wanted)) ?? [];
-    if (sameName.length === 0) return { kind: 'missing' };
+    const found = this.#byBaseName.get(baseName(wanted));
+    if (found === undefined) return { kind: 'missing' };
+    const sameName = typeof found === 'number' ? [found] : found;
 
     const suffix = sameName.filter((index) => endsAtFolder(this.#paths[index], wanted));
     if (suffix.length === 1) return { kind: 'found', index: suffix[0], how: 'suffix' };
@@ -84,7 +92,31 @@ export class ImagePathIndex {
   }
 }
 
+/**
+ * True for a name `normalizeImageName` would leave as it is, checked without building a string:
+ * most names in a file are plain, and a hundred thousand regex replacements cost more than a lookup.
+ */
+function isPlainRelativePath(name: string): boolean {
+  const first = name.charCodeAt(0);
+  return (
+    name !== '' &&
+    first !== 0x2e && // a leading `.` may start `./`
+    first !== 0x2f && // a leading `/`
+    name.charCodeAt(1) !== 0x3a && // the `:` of a drive letter
+    !name.includes('\\') &&
+    !/^\s|\s$/.test(name)
+  );
+}
+
 /** True when one path is the tail of the other, cut at a `/` (so `ab/x.jpg` does not fit `b/x.jpg`). */
 function endsAtFolder(path: string, wanted: string): boolean {
-  return path.endsWith(`/${wanted}`) || wanted.endsWith(`/${path}`);
+  return endsWithSegments(path, wanted) || endsWithSegments(wanted, path);
+}
+
+function endsWithSegments(path: string, tail: string): boolean {
+  return (
+    path.length > tail.length &&
+    path.endsWith(tail) &&
+    path.charCodeAt(path.length - tail.length - 1) === 0x2f
+  );
 }

@@ -1,261 +1,342 @@
 /**
- * Opening a folder: deciding what its files are (images, ground truth, prediction runs) and
- * building one `Dataset` from them. Reading goes through a `readText` function so the same code
- * runs on a directory handle in the browser, in a worker and on Node's file system in tests.
+ * Opening a folder, in two steps the user sees: `planImport` asks every registered format which of
+ * the folder's files it recognises and proposes sources (ground truth, prediction runs) the user
+ * can review; `executeImport` reads the sources the user kept and joins them into one `Dataset`.
  *
- * Only COCO JSON is recognised so far; other formats plug in beside it.
+ * Everything goes through a `FolderReader`, so the same code runs on a directory handle in a
+ * worker and on Node's file system in tests. Long loops report progress and can be cancelled.
  */
 
 import { emptyDataset, type Dataset, type ImageRecord } from './dataset';
-import { DataError, isAbort } from './errors';
-import { classifyCocoJson, readCocoFile, type CocoFileKind } from './formats/coco';
-import { addCocoGroundTruth, addCocoRun, type CocoGroundTruthImages } from './formats/cocoJoin';
-import { parseJsonFile } from './formats/json';
-import { extensionOf, ImagePathIndex, isImagePath } from './imagePaths';
+import { AbortError, DataError, isAbort } from './errors';
+import {
+  createJoinContext,
+  entryCount,
+  imagesWithoutSize,
+  joinEntriesPaced,
+  joinImagesPaced,
+  type JoinContext,
+  type JoinedImages,
+} from './formats/join';
+import { enableOneGroundTruth, uniqueRunNames } from './formats/plans';
+import { FORMATS } from './formats/registry';
+import type { AnnotationFormat, FolderFile, FolderReader, ParsedSource, SourcePlan } from './formats/types';
+import { ImagePathIndex, isImagePath } from './imagePaths';
+import { Pacer } from './pace';
 import { ProblemList } from './problems';
 
 export { isImagePath } from './imagePaths';
+export { nameRuns } from './formats/plans';
+export type { FolderFile, FolderReader, SourcePlan } from './formats/types';
 
-/** One file of the opened folder. */
-export interface FolderFile {
-  /** Relative path inside the folder, forward slashes, e.g. `images/000005.jpg`. */
-  path: string;
-  /** Size in bytes. */
-  size: number;
-}
-
-/** The folder's files sorted into what the importer will look at. */
-export interface FolderSurvey {
-  /** Image paths, in plain string order (not locale order) so every machine numbers images alike. */
-  images: string[];
-  /** `.json` files (any case), sorted the same way; each may be COCO or something else. */
-  jsonFiles: string[];
-}
-
-/** What the import decided each annotation file is. */
+/** What an import will read: the sources found (the user may edit roles, names, `enabled`). */
 export interface ImportPlan {
-  /** The ground-truth file loaded, or null when the folder has none. */
-  groundTruth: string | null;
-  /**
-   * Further ground-truth files (e.g. train and val splits), not loaded yet: the first by path is
-   * the ground truth and these are only listed, with a warning each.
-   */
-  extraGroundTruth: string[];
-  /** Prediction runs loaded, in path order, with their unique names. */
-  runs: { name: string; file: string }[];
-  /** JSON files that are not COCO (a config, a LabelMe file) and were left alone. */
-  ignored: string[];
+  sources: SourcePlan[];
+  /** Number of images in the folder: every one is part of the dataset, annotated or not. */
+  images: number;
 }
 
-/** Progress of reading the folder's JSON files. */
+/** How far an import is: reading sources (files), reading image sizes (images), joining (entries). */
 export interface ImportProgress {
-  /** Files read so far. */
+  phase: 'reading' | 'sizes' | 'joining';
   done: number;
-  /** Files to read in all. */
   total: number;
-  /** The file just read. */
-  file: string;
+  /** The file just read, in the reading phase. */
+  file?: string;
 }
 
-/** The outcome of `importFolder`. */
-export interface FolderImport {
+/** Displayed width and height in pixels of an image, from its file's header; null when unreadable. */
+export type ImageSizeReader = (path: string) => Promise<{ width: number; height: number } | null>;
+
+export interface ImportOptions {
+  /** Called at most every ~50 ms, and at the start and end of each phase. */
+  onProgress?: (progress: ImportProgress) => void;
+  /** Cancels the import: it rejects with an AbortError between files or within a few thousand entries. */
+  signal?: AbortSignal;
+  /** Reads the size of images whose boxes need it and that no source gives a size (see `JoinContext.wantsSize`). */
+  readImageSize?: ImageSizeReader;
+  /** Where problems go; a new list when absent. */
+  problems?: ProblemList;
+  /** The formats to use; `FORMATS` when absent. */
+  formats?: readonly AnnotationFormat[];
+}
+
+/** The outcome of an import. */
+export interface ImportResult {
   dataset: Dataset;
   /** Everything that did not load or looks wrong, bounded per kind (see `ProblemList`). */
   problems: DataError[];
-  plan: ImportPlan;
 }
 
-/**
- * Sorts a folder's file list into images and candidate annotation files. Hidden files and folders
- * (a leading `.`) and `__MACOSX/` are skipped: zip archives made on a Mac carry a `._name.jpg`
- * resource file beside every image, which would otherwise show up as a broken image.
- */
-export function surveyFolder(files: readonly FolderFile[]): FolderSurvey {
-  const visible = files.map((file) => file.path).filter((path) => !isHiddenPath(path));
-  return {
-    images: visible.filter(isImagePath).sort(byCodeUnit),
-    jsonFiles: visible.filter((path) => extensionOf(path) === 'json').sort(byCodeUnit),
-  };
-}
+/** A path with a hidden file or folder (a leading `.`) or a `__MACOSX` folder in it. */
+const HIDDEN_PATH = /(?:^|\/)(?:\.|__MACOSX(?:\/|$))/;
+
+/** Image headers read at once: enough to hide file-system latency, few enough not to flood it. */
+const SIZE_READS_IN_FLIGHT = 8;
 
 /**
- * Names prediction runs after their files: `dets/coco_format/coco_dets.json` → `coco_dets`. When
- * two files would share a name, both take as many parent folders as make them differ
- * (`yolo/results`, `detr/results`). `gt` is reserved for ground truth.
- *
- * @param files - relative paths of the runs' files.
- * @returns file → unique run name.
- */
-export function nameRuns(files: readonly string[]): Map<string, string> {
-  const segmentsOf = (file: string) => file.replace(/\.[^./]*$/, '').split('/');
-  const depth = new Map(files.map((file) => [file, 1]));
-
-  // Lengthen the colliding names one folder at a time; paths are unique, so this ends.
-  for (let changed = true; changed;) {
-    changed = false;
-    const holders = new Map<string, string[]>();
-    for (const file of files) {
-      const name = segmentsOf(file).slice(-depth.get(file)!).join('/');
-      holders.set(name, [...(holders.get(name) ?? []), file]);
-    }
-    for (const group of holders.values()) {
-      if (group.length < 2) continue;
-      for (const file of group) {
-        if (depth.get(file)! < segmentsOf(file).length) {
-          depth.set(file, depth.get(file)! + 1);
-          changed = true;
-        }
-      }
-    }
-  }
-
-  // Names can still collide when paths differ only in the extension's case; number those.
-  const names = new Map<string, string>();
-  const used = new Set(['gt']);
-  for (const file of files) {
-    const base = segmentsOf(file).slice(-depth.get(file)!).join('/');
-    let name = base;
-    for (let n = 2; used.has(name); n++) name = `${base} (${n})`;
-    used.add(name);
-    names.set(file, name);
-  }
-  return names;
-}
-
-/**
- * Builds one dataset from an opened folder.
- *
- * Every image file becomes an image (sorted by path). Each JSON file is read and classified; the
- * first COCO ground-truth file by path supplies categories, image sizes and ground truth, matched
- * to the folder's images by `file_name` (exact path, else path suffix, else unique file name).
- * Each COCO results file becomes a prediction run. A file that cannot be read or parsed is one
- * problem and the other files still load; bad entries are problems and the rest still load.
+ * A `FolderReader` over a listing: hidden files and folders (a leading `.`) and `__MACOSX/` are
+ * left out (zip archives made on a Mac carry a `._name.jpg` beside every image, which would show up
+ * as a broken image), and files are sorted by path in UTF-16 code-unit order, not locale order, so
+ * every machine numbers the images alike.
  *
  * @param files - the folder's files, relative paths with forward slashes.
- * @param readText - reads a file of `files` as text; an AbortError it throws ends the import.
- * @param onProgress - called after each JSON file is read.
- * @returns the dataset (boxes in pixel xywh), the problems, and what each file was taken to be.
+ * @param readText - reads a file as text; an AbortError it throws ends the import.
+ * @param readHead - reads the first `length` bytes of a file.
  */
-export async function importFolder(
+export function makeFolderReader(
   files: readonly FolderFile[],
   readText: (path: string) => Promise<string>,
-  onProgress?: (progress: ImportProgress) => void,
-): Promise<FolderImport> {
-  const survey = surveyFolder(files);
-  const problems = new ProblemList();
+  readHead: (path: string, length: number) => Promise<Uint8Array>,
+): FolderReader {
+  const visible = files.filter((file) => !HIDDEN_PATH.test(file.path));
+  visible.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const images = visible.filter((file) => isImagePath(file.path)).map((file) => file.path);
+  return { files: visible, images, readText, readHead };
+}
+
+/**
+ * Proposes what to import: every format's sources, in registry order. A file two formats claim goes
+ * to the first (the later source keeps its other files, or is left out, with a warning); run names
+ * are made unique across formats; only the first ground truth is enabled (the others are listed,
+ * off, with a warning).
+ *
+ * @param problems - receives files that could not be read or parsed, and the warnings above.
+ * @throws AbortError when `options.signal` fires (checked between formats) or a read is aborted.
+ */
+export async function planImport(
+  folder: FolderReader,
+  problems: ProblemList,
+  options: { signal?: AbortSignal; formats?: readonly AnnotationFormat[] } = {},
+): Promise<ImportPlan> {
+  const sources: SourcePlan[] = [];
+  const claims = new Map<string, AnnotationFormat>();
+
+  for (const format of options.formats ?? FORMATS) {
+    if (options.signal?.aborted) throw new AbortError();
+    let found: SourcePlan[];
+    try {
+      found = await format.detect(folder, problems);
+    } catch (error) {
+      if (isAbort(error)) throw error;
+      problems.add(unexpected(error, '(folder)', `${format.label} files that can be recognised`));
+      continue;
+    }
+
+    for (const source of found) {
+      const kept = withoutClaimedFiles(source, format, claims, problems);
+      if (kept) sources.push(kept);
+    }
+    for (const source of found)
+      for (const file of source.files) if (!claims.has(file)) claims.set(file, format);
+  }
+
+  uniqueRunNames(sources);
+  enableOneGroundTruth(sources, problems);
+  return { sources, images: folder.images.length };
+}
+
+/**
+ * Imports the enabled sources of `plan`: reads each (and matches its images), reads the sizes of
+ * images that need one and have none (when `readImageSize` is given), then joins every source's
+ * entries, ground truth first. A source that cannot be read is one problem; the others still load.
+ *
+ * @returns the dataset (every folder image, sorted by path; boxes in pixel xywh) and its problems.
+ * @throws AbortError when `options.signal` fires.
+ */
+export async function executeImport(
+  plan: ImportPlan,
+  folder: FolderReader,
+  options: ImportOptions = {},
+): Promise<ImportResult> {
+  const problems = options.problems ?? new ProblemList();
+  const pacer = new Pacer(options.onProgress, options.signal);
   const dataset = emptyDataset();
-  dataset.images = survey.images.map((path, index): ImageRecord => ({
+  dataset.images = folder.images.map((path, index): ImageRecord => ({
     index,
     path,
     width: 0,
     height: 0,
     meta: {},
   }));
+  const context = createJoinContext(dataset, new ImagePathIndex(folder.images));
 
-  // Read everything first: which file is the ground truth is known only once all are classified.
-  const sizes = new Map(files.map((file) => [file.path, file.size]));
-  const documents: CocoDocument[] = [];
-  const ignored: string[] = [];
-  let haveGroundTruth = false;
-  for (const [done, file] of survey.jsonFiles.entries()) {
-    const document = await readAnnotationFile(file, sizes.get(file) ?? 0, readText, problems);
-    if (document === 'ignored') ignored.push(file);
-    else if (document) {
-      // Only the first ground truth (by path) is loaded: drop a later one's contents at once.
-      if (document.kind === 'groundTruth' && haveGroundTruth) document.json = null;
-      haveGroundTruth ||= document.kind === 'groundTruth';
-      documents.push(document);
-    }
-    onProgress?.({ done: done + 1, total: survey.jsonFiles.length, file });
-  }
+  // Ground truth first: it defines the classes, and the image ids results files may refer to.
+  const enabled = plan.sources.filter((source) => source.enabled);
+  const sources = [
+    ...enabled.filter((source) => source.role === 'groundTruth'),
+    ...enabled.filter((source) => source.role !== 'groundTruth'),
+  ];
 
-  // Further ground-truth files are listed, not checked: merging splits is still to come, and
-  // problems of files that were not loaded would only confuse.
-  const [groundTruth, ...extraGroundTruth] = documents.filter((document) => document.kind === 'groundTruth');
-  for (const extra of extraGroundTruth) {
-    problems.report(
-      { file: extra.file, expected: `one ground-truth file (only ${groundTruth.file} was loaded)` },
-      'warning',
-    );
-  }
-
-  const images = new ImagePathIndex(survey.images);
-  const groundTruthImages = groundTruth
-    ? addCocoGroundTruth(
-        dataset,
-        readCocoFile(groundTruth.json, groundTruth.file, 'groundTruth', problems),
-        images,
-        problems,
-      )
-    : null;
-  const runs = addRuns(dataset, documents, groundTruthImages, images, problems);
-
-  const plan: ImportPlan = {
-    groundTruth: groundTruth?.file ?? null,
-    extraGroundTruth: extraGroundTruth.map((document) => document.file),
-    runs,
-    ignored,
-  };
-  return { dataset, problems: problems.toArray(), plan };
+  const read = await readSources(sources, folder, context, options.formats ?? FORMATS, problems, pacer);
+  if (options.readImageSize) await readSizes(context, options.readImageSize, problems, pacer);
+  await joinSources(read, context, problems, pacer);
+  return { dataset, problems: problems.toArray() };
 }
 
-/** A parsed JSON document recognised as COCO, not yet checked. */
-interface CocoDocument {
-  file: string;
-  kind: CocoFileKind;
-  json: unknown;
+/** Plans with every source the formats propose, and imports it: what tests and scripts want. */
+export async function importFolder(
+  folder: FolderReader,
+  options: ImportOptions = {},
+): Promise<ImportResult & { plan: ImportPlan }> {
+  const problems = options.problems ?? new ProblemList();
+  const plan = await planImport(folder, problems, options);
+  const result = await executeImport(plan, folder, { ...options, problems });
+  return { ...result, plan };
+}
+
+/** A source read and matched to the folder's images, waiting for its entries to be joined. */
+interface ReadSource {
+  plan: SourcePlan;
+  parsed: ParsedSource;
+  images: JoinedImages;
+}
+
+/** Reads each source and runs the join's first pass on it; progress counts the sources' files. */
+async function readSources(
+  sources: SourcePlan[],
+  folder: FolderReader,
+  context: JoinContext,
+  formats: readonly AnnotationFormat[],
+  problems: ProblemList,
+  pacer: Pacer<ImportProgress>,
+): Promise<ReadSource[]> {
+  const total = sources.reduce((sum, source) => sum + source.files.length, 0);
+  const read: ReadSource[] = [];
+  let done = 0;
+  await pacer.step({ phase: 'reading', done, total }, true);
+
+  for (const plan of sources) {
+    const format = formats.find((candidate) => candidate.id === plan.format);
+    if (!format) {
+      problems.report({ file: plan.files[0] ?? plan.name, value: plan.format, expected: 'a known format' });
+      continue;
+    }
+
+    // Count the source's reads as they happen: one source can be ten thousand XML files.
+    const before = done;
+    const counted = countingReader(folder, pacer, async (file) => {
+      done = Math.min(done + 1, before + plan.files.length);
+      await pacer.step({ phase: 'reading', done, total, file });
+    });
+    try {
+      const parsed = await format.read(plan, counted, problems);
+      const images = await joinImagesPaced(context, parsed, plan, problems, () =>
+        pacer.step({ phase: 'reading', done, total }),
+      );
+      read.push({ plan, parsed, images });
+    } catch (error) {
+      if (isAbort(error)) throw error;
+      problems.add(unexpected(error, plan.files[0] ?? plan.name, `a readable ${format.label} source`));
+    }
+    done = before + plan.files.length;
+  }
+
+  await pacer.step({ phase: 'reading', done: total, total }, true);
+  return read;
+}
+
+/** Reads the sizes of images that need one, a few at a time; progress counts images. */
+async function readSizes(
+  context: JoinContext,
+  readImageSize: ImageSizeReader,
+  problems: ProblemList,
+  pacer: Pacer<ImportProgress>,
+): Promise<void> {
+  const wanted = imagesWithoutSize(context);
+  if (wanted.length === 0) return;
+  const total = wanted.length;
+  let next = 0;
+  let done = 0;
+  await pacer.step({ phase: 'sizes', done, total }, true);
+
+  const readNext = async (): Promise<void> => {
+    while (next < wanted.length) {
+      pacer.check();
+      const image = context.dataset.images[wanted[next++]];
+      try {
+        const size = await readImageSize(image.path);
+        if (size && size.width > 0 && size.height > 0)
+          [image.width, image.height] = [size.width, size.height];
+      } catch (error) {
+        if (isAbort(error)) throw error;
+        problems.add(unexpected(error, image.path, 'an image file whose header gives its size'));
+      }
+      done++;
+      await pacer.step({ phase: 'sizes', done, total });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SIZE_READS_IN_FLIGHT, total) }, readNext));
+  await pacer.step({ phase: 'sizes', done: total, total }, true);
+}
+
+/** The join's second pass over every source; progress counts entries. */
+async function joinSources(
+  read: ReadSource[],
+  context: JoinContext,
+  problems: ProblemList,
+  pacer: Pacer<ImportProgress>,
+): Promise<void> {
+  const total = read.reduce((sum, source) => sum + entryCount(source.parsed), 0);
+  let before = 0;
+  await pacer.step({ phase: 'joining', done: 0, total }, true);
+
+  for (const { plan, parsed, images } of read) {
+    const pace = (done: number) => pacer.step({ phase: 'joining', done: before + done, total });
+    await joinEntriesPaced(context, parsed, plan, images, problems, pace);
+    before += entryCount(parsed);
+  }
+  await pacer.step({ phase: 'joining', done: total, total }, true);
 }
 
 /**
- * Reads, parses and classifies one JSON file. A failure to read or parse is reported and yields
- * null; a document that is not COCO yields `'ignored'`.
+ * The folder as a format's `read` sees it: every read first checks for cancellation, and each
+ * `readText` is counted once it is done.
  */
-async function readAnnotationFile(
-  file: string,
-  size: number,
-  readText: (path: string) => Promise<string>,
+function countingReader(
+  folder: FolderReader,
+  pacer: Pacer<ImportProgress>,
+  onRead: (file: string) => Promise<void>,
+): FolderReader {
+  return {
+    files: folder.files,
+    images: folder.images,
+    readText: async (path) => {
+      pacer.check();
+      const text = await folder.readText(path);
+      await onRead(path);
+      return text;
+    },
+    readHead: async (path, length) => {
+      pacer.check();
+      return folder.readHead(path, length);
+    },
+  };
+}
+
+/**
+ * The source without files an earlier format claimed, or null when none is left. A file read two
+ * ways would load its boxes twice, so the first format in the registry keeps it.
+ */
+function withoutClaimedFiles(
+  source: SourcePlan,
+  format: AnnotationFormat,
+  claims: Map<string, AnnotationFormat>,
   problems: ProblemList,
-): Promise<CocoDocument | 'ignored' | null> {
-  if (size === 0) {
-    problems.report({ file, value: '0 bytes', expected: 'a JSON document' });
-    return null;
-  }
+): SourcePlan | null {
+  const claimed = source.files.filter((file) => claims.has(file));
+  if (claimed.length === 0) return source;
 
-  let json: unknown;
-  try {
-    json = parseJsonFile(await readText(file), file);
-  } catch (error) {
-    if (isAbort(error)) throw error;
-    const unreadable = () =>
-      new DataError({ file, value: String(error), expected: 'a readable file' }, { cause: error });
-    problems.add(error instanceof DataError ? error : unreadable());
-    return null;
-  }
-
-  const kind = classifyCocoJson(json);
-  return kind ? { file, kind, json } : 'ignored';
+  const earlier = claims.get(claimed[0])!;
+  const files = source.files.filter((file) => !claims.has(file));
+  const value = `${claimed.length} of the ${source.files.length} files of ${format.label} source "${source.name}"`;
+  const expected = `files only one format recognises (these are read as ${earlier.label}${files.length === 0 ? '; the source is left out' : ''})`;
+  problems.report({ file: claimed[0], value, expected }, 'warning');
+  return files.length === 0 ? null : { ...source, files };
 }
 
-function addRuns(
-  dataset: Dataset,
-  documents: readonly CocoDocument[],
-  groundTruth: CocoGroundTruthImages | null,
-  images: ImagePathIndex,
-  problems: ProblemList,
-): { name: string; file: string }[] {
-  const runFiles = documents.filter((document) => document.kind === 'predictions');
-  const names = nameRuns(runFiles.map((document) => document.file));
-  return runFiles.map(({ file, json }) => {
-    const coco = readCocoFile(json, file, 'predictions', problems);
-    const run = addCocoRun(dataset, coco, names.get(file)!, groundTruth, images, problems);
-    return { name: run.name, file: run.file };
-  });
-}
-
-function isHiddenPath(path: string): boolean {
-  return path.split('/').some((segment) => segment.startsWith('.') || segment === '__MACOSX');
-}
-
-function byCodeUnit(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** A DataError as thrown, or one saying what failed for anything else (a bug, a vanished file). */
+function unexpected(error: unknown, file: string, expected: string): DataError {
+  if (error instanceof DataError) return error;
+  return new DataError({ file, value: String(error), expected }, { cause: error });
 }

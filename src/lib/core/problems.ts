@@ -35,6 +35,8 @@ export class ProblemList {
   readonly #perKind: number;
   readonly #listed: DataError[] = [];
   readonly #kinds = new Map<string, ProblemKind>();
+  /** Severity and message of every listed problem, to list each once. */
+  readonly #messages = new Set<string>();
 
   constructor(perKind = DEFAULT_PROBLEMS_PER_KIND) {
     this.#perKind = perKind;
@@ -42,24 +44,38 @@ export class ProblemList {
 
   /** Records a problem; `severity: 'warning'` means the data loaded but looks wrong. */
   report(details: DataProblemDetails, severity: 'error' | 'warning' = 'error'): void {
+    // A kind already full is only counted: building the message of a millionth bad box would cost
+    // more than reading the box.
+    const key = kindKey(details.file, details.field, details.expected, severity);
+    const kind = this.#kinds.get(key);
+    if (kind && kind.listed >= this.#perKind) {
+      kind.omitted++;
+      return;
+    }
     const error = new DataError(details);
     error.severity = severity;
-    this.add(error);
+    this.#record(key, error);
   }
 
   /** Records an already built DataError (e.g. one thrown by a parser). */
   add(error: DataError): void {
-    const key = kindKey(error);
+    this.#record(kindKey(error.file, error.field, error.expected, error.severity), error);
+  }
+
+  #record(key: string, error: DataError): void {
+    // Two formats looking at one file may find the same fault: it is one problem, listed once.
+    const identity = `${error.severity}\u0000${error.message}`;
+    if (this.#messages.has(identity)) return;
+
     const kind = this.#kinds.get(key);
     if (!kind) {
       this.#kinds.set(key, { listed: 1, omitted: 0, example: error });
       this.#listed.push(error);
-      return;
-    }
-
-    if (kind.listed < this.#perKind) {
+      this.#messages.add(identity);
+    } else if (kind.listed < this.#perKind) {
       kind.listed++;
       this.#listed.push(error);
+      this.#messages.add(identity);
     } else {
       kind.omitted++;
     }
@@ -84,8 +100,8 @@ export class ProblemList {
   }
 }
 
-function kindKey(error: DataError): string {
-  return [error.file, fieldPattern(error.field) ?? '', error.expected, error.severity].join('\u0000');
+function kindKey(file: string, field: string | undefined, expected: string, severity: string): string {
+  return `${file}\u0000${fieldPattern(field) ?? ''}\u0000${expected}\u0000${severity}`;
 }
 
 /** `annotations[12].bbox` → `annotations[].bbox`, so the same mistake on every row counts as one kind. */

@@ -14,7 +14,7 @@ import { datasetState } from './dataset.svelte';
 import { evaluationState } from './evaluation.svelte';
 import { searchState } from './search.svelte';
 
-export type Tab = 'gallery' | 'evaluation';
+export type Tab = 'gallery' | 'classes' | 'evaluation';
 
 /** Boxes to emphasise on every image: the samples behind the active cell or class filter. */
 export interface Highlight {
@@ -65,7 +65,8 @@ export class ViewState {
   /** Reads filter, tab and thresholds from the URL (on start and on back/forward). */
   readUrl(url: URL): void {
     this.setFilterText(url.searchParams.get('q') ?? '');
-    this.tab = url.searchParams.get('view') === 'evaluation' ? 'evaluation' : 'gallery';
+    const tab = url.searchParams.get('view');
+    this.tab = tab === 'evaluation' || tab === 'classes' ? tab : 'gallery';
     const number = (name: string, fallback: number) => {
       const value = Number(url.searchParams.get(name));
       return url.searchParams.has(name) && Number.isFinite(value) ? value : fallback;
@@ -77,7 +78,9 @@ export class ViewState {
   /** The URL that reproduces this view with the same folder. */
   toUrl(base: URL): URL {
     const url = new URL(base);
+    const folder = url.searchParams.get('folder');
     url.search = '';
+    if (folder) url.searchParams.set('folder', folder);
     if (this.filterText) url.searchParams.set('q', this.filterText);
     if (this.tab !== 'gallery') url.searchParams.set('view', this.tab);
     url.searchParams.set('iou', String(evaluationState.iouThreshold));
@@ -92,29 +95,35 @@ export class ViewState {
     const context: FilterContext = {
       imageCount: dataset.images.length,
       paths: dataset.images.map((image) => image.path),
-      imagesWithClass: (name) => classes.get(name) ?? new Set(),
+      imagesWithClass: (name, side) => classes[side].get(name) ?? new Set(),
       imagesInCell: (gt, pred) => new Set(evaluationState.members(gt, pred)?.images ?? []),
       ranking: (term) => searchState.scores(term),
     };
     return applyFilter(this.filter, context);
   }
 
-  /** Images per class name: any ground truth, or a prediction of the chosen run above the score threshold. */
-  private classImages(): Map<string, Set<number>> {
+  /** Images per class name, for ground truth, for the run's predictions above the score threshold, and either. */
+  private classImages(): Record<'any' | 'gt' | 'pred', Map<string, Set<number>>> {
     const dataset = datasetState.dataset!;
     const names = new Map(dataset.categories.map((c) => [c.id, c.name]));
-    const byName = new Map<string, Set<number>>();
-    const add = (categoryId: number, image: number) => {
+    const sides = {
+      any: new Map<string, Set<number>>(),
+      gt: new Map<string, Set<number>>(),
+      pred: new Map<string, Set<number>>(),
+    };
+    const add = (side: 'gt' | 'pred', categoryId: number, image: number) => {
       const name = names.get(categoryId);
       if (name === undefined) return;
-      if (!byName.has(name)) byName.set(name, new Set());
-      byName.get(name)!.add(image);
+      for (const map of [sides[side], sides.any]) {
+        if (!map.has(name)) map.set(name, new Set());
+        map.get(name)!.add(image);
+      }
     };
-    for (const gt of dataset.groundTruth) add(gt.categoryId, gt.imageIndex);
+    for (const gt of dataset.groundTruth) add('gt', gt.categoryId, gt.imageIndex);
     for (const p of evaluationState.run?.predictions ?? []) {
-      if (p.score >= evaluationState.scoreThreshold) add(p.categoryId, p.imageIndex);
+      if (p.score >= evaluationState.scoreThreshold) add('pred', p.categoryId, p.imageIndex);
     }
-    return byName;
+    return sides;
   }
 
   private computeHighlight(): Highlight | null {
@@ -127,14 +136,22 @@ export class ViewState {
         members && { groundTruth: new Set(members.groundTruth), predictions: new Set(members.predictions) }
       );
     }
-    const classTerm = this.filter.terms.find((t) => t.kind === 'class');
-    if (classTerm?.kind !== 'class') return null;
+    const classTerm = this.filter.terms.find(
+      (t) => t.kind === 'class' || t.kind === 'gt' || t.kind === 'pred',
+    );
+    if (!classTerm || !('name' in classTerm)) return null;
     const id = dataset.categories.find((c) => c.name === classTerm.name)?.id;
     const positions = categoryIndex(dataset.categories);
     if (id === undefined || !positions.has(id)) return { groundTruth: new Set(), predictions: new Set() };
-    const gtSet = new Set(dataset.groundTruth.filter((g) => g.categoryId === id).map((g) => g.index));
+    const showGt = classTerm.kind !== 'pred';
+    const showPred = classTerm.kind !== 'gt';
+    const gtSet = new Set(
+      showGt ? dataset.groundTruth.filter((g) => g.categoryId === id).map((g) => g.index) : [],
+    );
     const predSet = new Set(
-      (evaluationState.run?.predictions ?? []).filter((p) => p.categoryId === id).map((p) => p.index),
+      showPred
+        ? (evaluationState.run?.predictions ?? []).filter((p) => p.categoryId === id).map((p) => p.index)
+        : [],
     );
     return { groundTruth: gtSet, predictions: predSet };
   }

@@ -14,10 +14,10 @@ export class DirectoryHandleSource implements DatasetSource {
     this.name = root.name;
   }
 
-  async list(signal?: AbortSignal): Promise<SourceFile[]> {
+  async list(signal?: AbortSignal, onProgress?: (found: number) => void): Promise<SourceFile[]> {
     const files: SourceFile[] = [];
     this.handles.clear();
-    await this.walk(this.root, '', files, signal);
+    await this.walk(this.root, '', files, signal, onProgress);
     return sortByPath(files);
   }
 
@@ -31,18 +31,20 @@ export class DirectoryHandleSource implements DatasetSource {
     prefix: string,
     out: SourceFile[],
     signal?: AbortSignal,
+    onProgress?: (found: number) => void,
   ) {
     for await (const [name, entry] of dir.entries()) {
       if (signal?.aborted) throw new AbortError();
       if (isHiddenName(name)) continue;
       const path = prefix + name;
       if (entry.kind === 'directory') {
-        await this.walk(entry as FileSystemDirectoryHandle, `${path}/`, out, signal);
+        await this.walk(entry as FileSystemDirectoryHandle, `${path}/`, out, signal, onProgress);
         continue;
       }
       const file = await (entry as FileSystemFileHandle).getFile();
       this.handles.set(path, entry as FileSystemFileHandle);
       out.push({ path, size: file.size, lastModified: file.lastModified });
+      if (out.length % 500 === 0) onProgress?.(out.length);
     }
   }
 
@@ -62,6 +64,19 @@ export class FileListSource implements DatasetSource {
   readonly kind = 'file-list';
   readonly name: string;
   private readonly files = new Map<string, File>();
+
+  /** Files with their folder-relative paths, e.g. as sent to a worker (a clone may drop `webkitRelativePath`). */
+  static fromEntries(name: string, entries: Iterable<[string, File]>): FileListSource {
+    const source = new FileListSource([]);
+    (source as { name: string }).name = name;
+    for (const [path, file] of entries) source.files.set(path, file);
+    return source;
+  }
+
+  /** Folder-relative paths and files, to rebuild this source elsewhere (`fromEntries`). */
+  entries(): [string, File][] {
+    return [...this.files];
+  }
 
   constructor(fileList: Iterable<File>) {
     let name = '';
@@ -90,5 +105,62 @@ export class FileListSource implements DatasetSource {
     const file = this.files.get(path);
     if (!file) throw new Error(`no file ${path} in the chosen folder`);
     return file;
+  }
+}
+
+/**
+ * A folder served by this site (the built-in demo, a self-hosted dataset): `<base>/index.json` lists
+ * its files (relative paths), and files are fetched from `<base>/<path>`. Read-only like every source.
+ */
+export class UrlFolderSource implements DatasetSource {
+  readonly kind = 'url';
+  readonly name: string;
+  readonly base: string;
+
+  constructor(base: string, name?: string) {
+    this.base = base.endsWith('/') ? base : `${base}/`;
+    this.name = name ?? (this.base.split('/').filter(Boolean).pop() || 'folder');
+  }
+
+  async list(signal?: AbortSignal): Promise<SourceFile[]> {
+    const response = await fetch(`${this.base}index.json`, { signal });
+    if (!response.ok)
+      throw new Error(`${this.base}index.json: expected a file listing, got HTTP ${response.status}`);
+    const listing = (await response.json()) as { path: string; size: number }[] | string[];
+    const files = listing.map((entry) =>
+      typeof entry === 'string' ? { path: entry, size: 0, lastModified: 0 } : { ...entry, lastModified: 0 },
+    );
+    return sortByPath(files.filter((file) => !file.path.split('/').some(isHiddenName)));
+  }
+
+  async readBlob(path: string): Promise<Blob> {
+    const response = await fetch(this.base + path.split('/').map(encodeURIComponent).join('/'));
+    if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+    return response.blob();
+  }
+}
+
+/** What a worker needs to open the same folder as the page: handles and Files clone cheaply. */
+export type SourceSpec =
+  | { kind: 'directory-handle'; handle: FileSystemDirectoryHandle }
+  | { kind: 'file-list'; name: string; entries: [string, File][] }
+  | { kind: 'url'; base: string; name: string };
+
+export function sourceSpec(source: DatasetSource): SourceSpec {
+  if (source instanceof DirectoryHandleSource) return { kind: 'directory-handle', handle: source.root };
+  if (source instanceof FileListSource)
+    return { kind: 'file-list', name: source.name, entries: source.entries() };
+  if (source instanceof UrlFolderSource) return { kind: 'url', base: source.base, name: source.name };
+  throw new Error(`invalid source kind ${source.kind}: expected a browser folder source`);
+}
+
+export function sourceFromSpec(spec: SourceSpec): DatasetSource {
+  switch (spec.kind) {
+    case 'directory-handle':
+      return new DirectoryHandleSource(spec.handle);
+    case 'file-list':
+      return FileListSource.fromEntries(spec.name, spec.entries);
+    case 'url':
+      return new UrlFolderSource(spec.base, spec.name);
   }
 }

@@ -14,11 +14,14 @@ export interface SourceFile {
 
 export interface DatasetSource {
   /** Which kind of access this is; shown to the user and kept with the dataset's identity. */
-  readonly kind: 'directory-handle' | 'file-list' | 'node';
+  readonly kind: 'directory-handle' | 'file-list' | 'url' | 'node';
   /** Folder name as the user sees it. */
   readonly name: string;
-  /** Every file under the folder, sorted by path. Hidden files and folders (`.git`, `.DS_Store`) are skipped. */
-  list(signal?: AbortSignal): Promise<SourceFile[]>;
+  /**
+   * Every file under the folder, sorted by path. Hidden files and folders (`.git`, `.DS_Store`) are
+   * skipped. `onProgress` hears the running count on long walks.
+   */
+  list(signal?: AbortSignal, onProgress?: (found: number) => void): Promise<SourceFile[]>;
   /** The file's bytes as a Blob (cheap: a reference, not a copy, for browser sources). */
   readBlob(path: string): Promise<Blob>;
 }

@@ -1,3 +1,4 @@
+import { isAbort } from '../core/errors';
 import type { ThumbnailCache } from '../state/thumbnails';
 
 /**
@@ -13,19 +14,23 @@ export function paintThumbnail(
   on: { loaded: (size: { width: number; height: number }) => void; failed?: () => void },
 ): () => void {
   let cancelled = false;
+  const controller = new AbortController();
   cache
-    .load(path, side)
+    .load(path, side, controller.signal)
     .then((thumbnail) => {
       if (cancelled) return;
+      // A bitmap evicted from the cache in the meantime is closed: paint nothing rather than fail.
+      if (thumbnail.bitmap.width === 0) return;
       canvas.width = thumbnail.bitmap.width;
       canvas.height = thumbnail.bitmap.height;
       canvas.getContext('2d')?.drawImage(thumbnail.bitmap, 0, 0);
       on.loaded({ width: thumbnail.width, height: thumbnail.height });
     })
-    .catch(() => {
-      if (!cancelled) on.failed?.();
+    .catch((error: unknown) => {
+      if (!cancelled && !isAbort(error)) on.failed?.();
     });
   return () => {
     cancelled = true;
+    controller.abort();
   };
 }

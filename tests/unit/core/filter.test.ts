@@ -163,13 +163,13 @@ describe('FilterSyntaxError', () => {
       name: 'an unknown field, at its first letter',
       text: 'class:a shape:round',
       position: 8,
-      expected: 'one of class, cell, path, similar, text',
+      expected: 'one of class, gt, pred, cell, path, similar, text',
     },
     {
       name: 'an unknown field at the start',
       text: 'colour:red',
       position: 0,
-      expected: 'one of class, cell, path, similar, text',
+      expected: 'one of class, gt, pred, cell, path, similar, text',
     },
     {
       name: 'a field name in capitals',
@@ -273,6 +273,11 @@ describe('applyFilter', () => {
     ['person', new Set([0, 1, 2, 4])],
     ['car', new Set([1, 3, 4])],
   ]);
+  // Per side: ground truth says person on 0, 2; predictions say person on 1, 2, 4.
+  const sides = new Map([
+    ['gt:person', new Set([0, 2])],
+    ['pred:person', new Set([1, 2, 4])],
+  ]);
   const cells = new Map([
     ['truck/bus', new Set([2, 4, 5])],
     ['-/car', new Set([3])],
@@ -283,7 +288,8 @@ describe('applyFilter', () => {
     return {
       imageCount: paths.length,
       paths,
-      imagesWithClass: (name) => classes.get(name) ?? new Set(),
+      imagesWithClass: (name, side) =>
+        (side === 'any' ? classes.get(name) : sides.get(`${side}:${name}`)) ?? new Set(),
       imagesInCell: (groundTruth, prediction) =>
         cells.get(`${groundTruth ?? '-'}/${prediction ?? '-'}`) ?? new Set(),
       ranking: (term) => {
@@ -307,6 +313,13 @@ describe('applyFilter', () => {
     expect(apply('path:night')).toEqual([1, 2, 4]);
     expect(apply('path:JPG')).toEqual([0, 1, 2, 3, 5]);
     expect(apply('class:bicycle')).toEqual([]);
+  });
+
+  it('keeps the images of a class on one side: ground truth or predictions', () => {
+    expect(apply('gt:person')).toEqual([0, 2]);
+    expect(apply('pred:person')).toEqual([1, 2, 4]);
+    expect(apply('gt:person pred:person')).toEqual([2]);
+    expect(printFilter(parseFilter('gt:"traffic light" pred:car'))).toBe('gt:"traffic light" pred:car');
   });
 
   it('keeps only the images every term holds for', () => {

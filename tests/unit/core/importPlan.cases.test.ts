@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Dataset } from '../../../src/lib/core/dataset';
-import { importFolder } from '../../../src/lib/core/importPlan';
+import { importFolder, type ImportPlan } from '../../../src/lib/core/importPlan';
 import { layoutOf, readCaseJson, referenceCase, VirtualFolder } from './referenceCases';
 
 interface CocoJson {
@@ -25,6 +25,20 @@ function countPerClass(dataset: Dataset): Record<string, number> {
     counts[name] = (counts[name] ?? 0) + 1;
   }
   return counts;
+}
+
+/** Files of the enabled ground-truth sources. */
+function groundTruthOf(plan: ImportPlan): string[] {
+  return plan.sources
+    .filter((source) => source.enabled && source.role === 'groundTruth')
+    .flatMap((source) => source.files);
+}
+
+/** Name and file of each planned prediction run. */
+function runsOf(plan: ImportPlan): { name: string; file: string }[] {
+  return plan.sources
+    .filter((source) => source.role === 'predictions')
+    .map((source) => ({ name: source.name, file: source.files[0] }));
 }
 
 function categoryName(dataset: Dataset, id: number): string | undefined {
@@ -46,16 +60,15 @@ describe.skipIf(!voc)('voc2007_100img_multiformat', () => {
     });
 
   it('loads COCO v2 ground truth and COCO detections with their own ids, joined by name', async () => {
-    const { files, readText } = open('gts/coco_format_v2/instances_v2.json');
-    const { dataset, problems, plan } = await importFolder(files, readText);
+    const folder = open('gts/coco_format_v2/instances_v2.json');
+    const { dataset, problems, plan } = await importFolder(folder.reader());
 
     expect(problems).toEqual([]);
-    expect(plan).toEqual({
-      groundTruth: 'annotations/instances.json',
-      extraGroundTruth: [],
-      runs: [{ name: 'coco_dets', file: 'predictions/coco_dets.json' }],
-      ignored: [],
-    });
+    expect(plan.sources).toMatchObject([
+      { role: 'groundTruth', files: ['annotations/instances.json'], enabled: true },
+      { role: 'predictions', name: 'coco_dets', files: ['predictions/coco_dets.json'], enabled: true },
+    ]);
+    expect(plan.sources).toHaveLength(2);
     expect(dataset.images).toHaveLength(100);
     expect(dataset.images.every((image) => image.width > 0 && image.height > 0)).toBe(true);
     expect(dataset.groundTruth).toHaveLength(273);
@@ -65,8 +78,8 @@ describe.skipIf(!voc)('voc2007_100img_multiformat', () => {
   });
 
   it('joins every detection to the image and class its own file names', async () => {
-    const { files, readText } = open('gts/coco_format_v2/instances_v2.json');
-    const { dataset } = await importFolder(files, readText);
+    const virtual = open('gts/coco_format_v2/instances_v2.json');
+    const { dataset } = await importFolder(virtual.reader());
     const raw = readCaseJson<CocoJson>(folder, 'dets/coco_format/coco_dets.json');
     const fileNames = new Map(raw.images.map((image) => [image.id, image.file_name]));
     const classNames = new Map(raw.categories.map((category) => [category.id, category.name]));
@@ -87,8 +100,8 @@ describe.skipIf(!voc)('voc2007_100img_multiformat', () => {
   });
 
   it('places hand-checked boxes on the right image and class', async () => {
-    const { files, readText } = open('gts/coco_format_v2/instances_v2.json');
-    const { dataset } = await importFolder(files, readText);
+    const folder = open('gts/coco_format_v2/instances_v2.json');
+    const { dataset } = await importFolder(folder.reader());
     const predictions = dataset.runs[0].predictions;
     const describe = (box: { imageIndex: number; categoryId: number; box?: number[] }) => ({
       path: dataset.images[box.imageIndex].path,
@@ -125,8 +138,8 @@ describe.skipIf(!voc)('voc2007_100img_multiformat', () => {
   });
 
   it('gives the same per-class counts from COCO v1, whose ids differ', async () => {
-    const { files, readText } = open('gts/coco_format_v1/instances_default.json');
-    const { dataset, problems } = await importFolder(files, readText);
+    const folder = open('gts/coco_format_v1/instances_default.json');
+    const { dataset, problems } = await importFolder(folder.reader());
 
     expect(problems).toEqual([]);
     expect(dataset.groundTruth).toHaveLength(273);
@@ -147,8 +160,8 @@ describe.skipIf(!voc)('voc2007_100img_multiformat', () => {
       'dets.json': real('derived/coco_dets_remapped_to_v1_ids.json'),
     });
 
-    const a = await importFolder(withOwnIds.files, withOwnIds.readText);
-    const b = await importFolder(remapped.files, remapped.readText);
+    const a = await importFolder(withOwnIds.reader());
+    const b = await importFolder(remapped.reader());
     expect(b.problems).toEqual([]);
     expect(b.dataset.runs[0].predictions).toHaveLength(452);
     expect(a.dataset.runs[0].predictions).toEqual(b.dataset.runs[0].predictions);
@@ -166,15 +179,15 @@ describe.skipIf(!cocoVal)('coco_val2014_100img_bbox', () => {
     }>(folder, 'expected.json');
     // The case ships no pictures: list them so the folder looks like the one the files describe.
     const pictures = Object.fromEntries(gt.images.map((image) => [`val2014/${image.file_name}`, null]));
-    const { files, readText } = new VirtualFolder({
+    const virtual = new VirtualFolder({
       ...pictures,
       'annotations/gt.json': join(folder, 'gt.json'),
       'results/detections.json': join(folder, 'detections.json'),
     });
 
-    const { dataset, problems, plan } = await importFolder(files, readText);
+    const { dataset, problems, plan } = await importFolder(virtual.reader());
     expect(problems).toEqual([]);
-    expect(plan.runs).toEqual([{ name: 'detections', file: 'results/detections.json' }]);
+    expect(runsOf(plan)).toEqual([{ name: 'detections', file: 'results/detections.json' }]);
     expect(dataset.images).toHaveLength(100);
     expect(dataset.categories).toHaveLength(80);
     expect(dataset.groundTruth).toHaveLength(830);
@@ -208,12 +221,12 @@ describe.skipIf(!torchmetrics)('coco_torchmetrics_small', () => {
     const gt = readCaseJson<CocoJson>(folder, 'gt.json');
     const detections = readCaseJson<CocoResult[]>(folder, 'detections.json');
     const pictures = Object.fromEntries(gt.images.map((image) => [image.file_name, null]));
-    const { files, readText } = new VirtualFolder({
+    const virtual = new VirtualFolder({
       ...pictures,
       'gt.json': join(folder, 'gt.json'),
       'detections.json': join(folder, 'detections.json'),
     });
-    return { gt, detections, ...(await importFolder(files, readText)) };
+    return { gt, detections, ...(await importFolder(virtual.reader())) };
   }
 
   it.each(['inputs1_4images', 'inputs2_image_without_gt', 'single_box_iou_0.7755'])(
@@ -223,8 +236,8 @@ describe.skipIf(!torchmetrics)('coco_torchmetrics_small', () => {
 
       expect(problems).toEqual([]);
       // gt.json holds annotations without scores, detections.json a bare list.
-      expect(plan.groundTruth).toBe('gt.json');
-      expect(plan.runs).toEqual([{ name: 'detections', file: 'detections.json' }]);
+      expect(groundTruthOf(plan)).toEqual(['gt.json']);
+      expect(runsOf(plan)).toEqual([{ name: 'detections', file: 'detections.json' }]);
       expect(dataset.images).toHaveLength(gt.images.length);
       expect(dataset.categories).toEqual(gt.categories.map(({ id, name }) => ({ id, name })));
       expect(dataset.groundTruth.map((box) => box.box)).toEqual(gt.annotations.map((box) => box.bbox));
@@ -253,15 +266,15 @@ describe.skipIf(!toyCat)(
   () => {
     it('keeps annotation id 0, image id 0 and category id 0', async () => {
       const folder = toyCat!;
-      const { files, readText } = new VirtualFolder({
+      const virtual = new VirtualFolder({
         ...layoutOf(join(folder, 'images'), 'images'),
         'gts_coco_format/toy_example_coco.JSON': join(folder, 'gts_coco_format/toy_example_coco.JSON'),
         'dets_coco_format/coco_dets.json': join(folder, 'dets_coco_format/coco_dets.json'),
       });
-      const { dataset, problems, plan } = await importFolder(files, readText);
+      const { dataset, problems, plan } = await importFolder(virtual.reader());
 
       expect(problems).toEqual([]);
-      expect(plan.groundTruth).toBe('gts_coco_format/toy_example_coco.JSON');
+      expect(groundTruthOf(plan)).toEqual(['gts_coco_format/toy_example_coco.JSON']);
       // 12 pictures in images/, 10 of them listed in the ground truth: all 12 are part of the dataset.
       expect(dataset.images).toHaveLength(12);
       expect(dataset.categories).toEqual([{ id: 0, name: 'cat' }]);
@@ -291,14 +304,14 @@ describe.skipIf(!edges)('format_edge_assets: datumaro coco_instances', () => {
     };
 
   it('loads the val split: non-contiguous category ids, a crowd region, image sizes', async () => {
-    const { files, readText } = new VirtualFolder({
+    const virtual = new VirtualFolder({
       ...layoutOf(join(folder(), 'images'), 'images'),
       'annotations/instances_val.json': join(folder(), 'annotations/instances_val.json'),
     });
-    const { dataset, problems, plan } = await importFolder(files, readText);
+    const { dataset, problems, plan } = await importFolder(virtual.reader());
     const fact = facts()['datumaro/coco_instances/annotations/instances_val.json (pycocotools annToMask)'];
 
-    expect(plan.groundTruth).toBe('annotations/instances_val.json');
+    expect(groundTruthOf(plan)).toEqual(['annotations/instances_val.json']);
     expect(dataset.categories.map((category) => category.id)).toEqual([1, 2, 4]);
     expect(dataset.images.map((image) => image.path)).toEqual(['images/train/a.jpg', 'images/val/b.jpg']);
     expect(
@@ -323,11 +336,13 @@ describe.skipIf(!edges)('format_edge_assets: datumaro coco_instances', () => {
   });
 
   it('loads the train split first and lists the val split as further ground truth', async () => {
-    const { files, readText } = new VirtualFolder(layoutOf(folder(), ''));
-    const { dataset, problems, plan } = await importFolder(files, readText);
+    const virtual = new VirtualFolder(layoutOf(folder(), ''));
+    const { dataset, problems, plan } = await importFolder(virtual.reader());
 
-    expect(plan.groundTruth).toBe('annotations/instances_train.json');
-    expect(plan.extraGroundTruth).toEqual(['annotations/instances_val.json']);
+    expect(groundTruthOf(plan)).toEqual(['annotations/instances_train.json']);
+    expect(plan.sources.filter((source) => !source.enabled).map((source) => source.files)).toEqual([
+      ['annotations/instances_val.json'],
+    ]);
     expect(problems.map((problem) => [problem.file, problem.severity])).toEqual([
       ['annotations/instances_val.json', 'warning'],
     ]);

@@ -1,30 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { AbortError, DataError } from '../../../src/lib/core/errors';
-import {
-  importFolder,
-  isImagePath,
-  nameRuns,
-  surveyFolder,
-  type FolderFile,
-  type ImportProgress,
-} from '../../../src/lib/core/importPlan';
+import { importFolder, isImagePath, makeFolderReader, nameRuns } from '../../../src/lib/core/importPlan';
 import { OmittedProblems } from '../../../src/lib/core/problems';
-
-/** An in-memory folder: a string is a file's text, null an image (never read). */
-function memoryFolder(contents: Record<string, string | object | null>) {
-  const texts = new Map<string, string>();
-  const files: FolderFile[] = Object.entries(contents).map(([path, content]) => {
-    const text = content === null ? null : typeof content === 'string' ? content : JSON.stringify(content);
-    if (text !== null) texts.set(path, text);
-    return { path, size: text === null ? 100 : text.length };
-  });
-  const readText = async (path: string) => {
-    const text = texts.get(path);
-    if (text === undefined) throw new Error(`no text for ${path}`);
-    return text;
-  };
-  return { files, readText };
-}
+import { memoryFolder } from './memoryFolder';
 
 const categories = [
   { id: 0, name: 'cat' },
@@ -35,28 +13,40 @@ const images = [
   { id: 11, file_name: 'b.jpg', width: 50, height: 20 },
 ];
 
-describe('surveyFolder and isImagePath', () => {
+describe('makeFolderReader and isImagePath', () => {
   it('recognises image extensions in any case and nothing else', () => {
     expect(['a.jpg', 'b.JPEG', 'c.Png', 'd.webp', 'e.bmp', 'f.GIF'].every(isImagePath)).toBe(true);
     expect(['a.tif', 'jpg', 'notes.jpg.txt', 'dir.jpg/readme', '.jpg'].some(isImagePath)).toBe(false);
   });
 
-  it('sorts images and JSON files by path and skips hidden files and __MACOSX', () => {
-    const survey = surveyFolder([
-      { path: 'images/b.jpg', size: 1 },
-      { path: 'images/B.jpg', size: 1 },
-      { path: 'images/a.jpg', size: 1 },
-      { path: 'images/._a.jpg', size: 1 },
-      { path: '__MACOSX/images/a.jpg', size: 1 },
-      { path: '.cache/x.json', size: 1 },
-      { path: 'labels/z.JSON', size: 1 },
-      { path: 'labels/gt.json', size: 1 },
-      { path: 'readme.txt', size: 1 },
+  it('sorts files by path, lists the images and skips hidden files and __MACOSX', () => {
+    const unused = async () => {
+      throw new Error('not read');
+    };
+    const folder = makeFolderReader(
+      [
+        { path: 'images/b.jpg', size: 1 },
+        { path: 'images/B.jpg', size: 1 },
+        { path: 'images/a.jpg', size: 1 },
+        { path: 'images/._a.jpg', size: 1 },
+        { path: '__MACOSX/images/a.jpg', size: 1 },
+        { path: '.cache/x.json', size: 1 },
+        { path: 'labels/z.JSON', size: 1 },
+        { path: 'labels/gt.json', size: 1 },
+        { path: 'readme.txt', size: 1 },
+      ],
+      unused,
+      unused,
+    );
+    expect(folder.images).toEqual(['images/B.jpg', 'images/a.jpg', 'images/b.jpg']);
+    expect(folder.files.map((file) => file.path)).toEqual([
+      'images/B.jpg',
+      'images/a.jpg',
+      'images/b.jpg',
+      'labels/gt.json',
+      'labels/z.JSON',
+      'readme.txt',
     ]);
-    expect(survey).toEqual({
-      images: ['images/B.jpg', 'images/a.jpg', 'images/b.jpg'],
-      jsonFiles: ['labels/gt.json', 'labels/z.JSON'],
-    });
   });
 });
 
@@ -79,7 +69,7 @@ describe('nameRuns', () => {
 
 describe('importFolder', () => {
   it('keeps ids 0 and non-contiguous ids, crowd flags and annotation order', async () => {
-    const { files, readText } = memoryFolder({
+    const folder = memoryFolder({
       'b.jpg': null,
       'a.jpg': null,
       'gt.json': {
@@ -91,7 +81,7 @@ describe('importFolder', () => {
         ],
       },
     });
-    const { dataset, problems } = await importFolder(files, readText);
+    const { dataset, problems } = await importFolder(folder);
 
     expect(problems).toEqual([]);
     expect(dataset.images.map((image) => [image.path, image.width, image.height])).toEqual([
@@ -106,7 +96,7 @@ describe('importFolder', () => {
   });
 
   it('reports broken JSON by file, line and column, and still loads the other files', async () => {
-    const { files, readText } = memoryFolder({
+    const folder = memoryFolder({
       'a.jpg': null,
       'b.jpg': null,
       'gt.json': {
@@ -116,7 +106,7 @@ describe('importFolder', () => {
       },
       'runs/broken.json': '[\n  {"image_id": 0,\n   "bbox": [1, 2 3, 4]}\n]',
     });
-    const { dataset, problems, plan } = await importFolder(files, readText);
+    const { dataset, problems, plan } = await importFolder(folder);
 
     expect(problems).toHaveLength(1);
     const [problem] = problems;
@@ -130,11 +120,12 @@ describe('importFolder', () => {
     });
     expect(problem.message).toMatch(/^runs\/broken\.json: line 3: column 18: expected valid JSON/);
     expect(dataset.groundTruth).toHaveLength(1);
-    expect(plan.runs).toEqual([]);
+    // The broken file is not planned as a run: only the ground truth is.
+    expect(plan.sources.map((source) => [source.role, source.files])).toEqual([['groundTruth', ['gt.json']]]);
   });
 
   it('skips a box of the wrong length and an unknown category, naming file and field', async () => {
-    const { files, readText } = memoryFolder({
+    const folder = memoryFolder({
       'a.jpg': null,
       'b.jpg': null,
       'gt.json': {
@@ -148,7 +139,7 @@ describe('importFolder', () => {
         { image_id: 11, category_id: 7, bbox: [1, 2, 3, 4], score: 0.9 },
       ],
     });
-    const { dataset, problems } = await importFolder(files, readText);
+    const { dataset, problems } = await importFolder(folder);
 
     expect(problems.map((problem) => problem.message)).toEqual([
       'preds.json: [0].bbox: expected an array of 4 finite numbers [x, y, width, height] with width and height >= 0, got [1,2,3]',
@@ -160,7 +151,7 @@ describe('importFolder', () => {
   });
 
   it('rejects negative sizes, non-finite numbers, unknown ids and missing scores in ground truth and runs', async () => {
-    const { files, readText } = memoryFolder({
+    const folder = memoryFolder({
       'a.jpg': null,
       'b.jpg': null,
       'gt.json': JSON.stringify({
@@ -182,7 +173,7 @@ describe('importFolder', () => {
         ],
       },
     });
-    const { dataset, problems } = await importFolder(files, readText);
+    const { dataset, problems } = await importFolder(folder);
 
     expect(problems.map((problem) => `${problem.file} ${problem.field}`)).toEqual([
       'gt.json annotations[0].bbox',
@@ -197,7 +188,7 @@ describe('importFolder', () => {
   });
 
   it('lists images named by the ground truth but absent from the folder, and counts their boxes', async () => {
-    const { files, readText } = memoryFolder({
+    const folder = memoryFolder({
       'a.jpg': null,
       'gt.json': {
         images,
@@ -209,7 +200,7 @@ describe('importFolder', () => {
         ],
       },
     });
-    const { dataset, problems } = await importFolder(files, readText);
+    const { dataset, problems } = await importFolder(folder);
 
     expect(problems.map((problem) => [problem.field, problem.value])).toEqual([
       ['images[1].file_name', 'b.jpg'],
@@ -219,7 +210,7 @@ describe('importFolder', () => {
   });
 
   it('matches file names by exact path, then path suffix, then unique basename, and reports ambiguity', async () => {
-    const { files, readText } = memoryFolder({
+    const folder = memoryFolder({
       'data/val/x.jpg': null,
       'data/train/x.jpg': null,
       'data/val/y.jpg': null,
@@ -237,7 +228,7 @@ describe('importFolder', () => {
         annotations: [],
       },
     });
-    const { dataset, problems } = await importFolder(files, readText);
+    const { dataset, problems } = await importFolder(folder);
 
     const cocoIds = Object.fromEntries(dataset.images.map((image) => [image.path, image.meta.cocoImageId]));
     expect(cocoIds).toEqual({
@@ -249,11 +240,11 @@ describe('importFolder', () => {
     });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatchObject({ file: 'gt.json', field: 'images[3].file_name' });
-    expect(problems[0].value).toEqual({ file_name: 'x.jpg', fits: ['data/train/x.jpg', 'data/val/x.jpg'] });
+    expect(problems[0].value).toEqual({ name: 'x.jpg', fits: ['data/train/x.jpg', 'data/val/x.jpg'] });
   });
 
-  it('joins a results file with its own images and categories by file name and category name', async () => {
-    const { files, readText } = memoryFolder({
+  it('joins a results file with its own images and categories by file name and category name, adding classes the ground truth lacks', async () => {
+    const folder = memoryFolder({
       'a.jpg': null,
       'b.jpg': null,
       'gt.json': { images, categories, annotations: [] },
@@ -274,21 +265,27 @@ describe('importFolder', () => {
         ],
       },
     });
-    const { dataset, problems } = await importFolder(files, readText);
+    const { dataset, problems } = await importFolder(folder);
 
     expect(
       dataset.runs[0].predictions.map((box) => [dataset.images[box.imageIndex].path, box.categoryId]),
     ).toEqual([
       ['b.jpg', 7],
       ['a.jpg', 0],
+      ['a.jpg', 2],
     ]);
-    expect(problems.map((problem) => problem.message)).toEqual([
-      'dets.json: categories[2].name: expected a category name the ground truth lists (this category\'s predictions are skipped), got "zebra"',
+    // "zebra" keeps its id 2, free in the ground truth (0 and 7), and is shown rather than hidden.
+    expect(dataset.categories).toEqual([...categories, { id: 2, name: 'zebra' }]);
+    expect(problems.map((problem) => [problem.message, problem.severity])).toEqual([
+      [
+        'dets.json: categories[2]: expected a class the ground truth has (added as a new class), got "zebra"',
+        'warning',
+      ],
     ]);
   });
 
   it('without ground truth, takes categories from the runs and names bare ids after themselves', async () => {
-    const { files, readText } = memoryFolder({
+    const folder = memoryFolder({
       'a.jpg': null,
       'run1.json': {
         images: [{ id: 3, file_name: 'a.jpg', width: 8, height: 6 }],
@@ -300,10 +297,13 @@ describe('importFolder', () => {
         annotations: [{ image_id: 1, category_id: 5, bbox: [1, 1, 1, 1], score: 0.4 }],
       },
     });
-    const { dataset, problems, plan } = await importFolder(files, readText);
+    const { dataset, problems, plan } = await importFolder(folder);
 
     expect(problems).toEqual([]);
-    expect(plan.groundTruth).toBeNull();
+    expect(plan.sources.map((source) => [source.role, source.name])).toEqual([
+      ['predictions', 'run1'],
+      ['predictions', 'run2'],
+    ]);
     expect(dataset.categories).toEqual([
       { id: 2, name: 'cat' },
       { id: 5, name: '5' },
@@ -313,7 +313,7 @@ describe('importFolder', () => {
   });
 
   it('warns when two images entries name one picture, and names categories by id when the list is missing', async () => {
-    const { files, readText } = memoryFolder({
+    const folder = memoryFolder({
       'a.jpg': null,
       'gt.json': {
         images: [
@@ -326,10 +326,10 @@ describe('importFolder', () => {
         ],
       },
     });
-    const { dataset, problems } = await importFolder(files, readText);
+    const { dataset, problems } = await importFolder(folder);
 
     expect(problems.map((problem) => [problem.field, problem.severity, problem.value])).toEqual([
-      ['images[1].file_name', 'warning', { file_name: './a.jpg', same_as: 'images[0]' }],
+      ['images[1].file_name', 'warning', { name: './a.jpg', same_as: 'images[0].file_name' }],
       ['categories', 'warning', undefined],
     ]);
     expect(dataset.categories).toEqual([{ id: 3, name: '3' }]);
@@ -338,20 +338,21 @@ describe('importFolder', () => {
 
   it('loads the first ground-truth file by path and lists the others', async () => {
     const gt = { images, categories, annotations: [] };
-    const { files, readText } = memoryFolder({
+    const folder = memoryFolder({
       'a.jpg': null,
       'val.json': gt,
       'train.json': gt,
       'package.json': { name: 'not-coco' },
     });
-    const { problems, plan } = await importFolder(files, readText);
+    const { problems, plan } = await importFolder(folder);
 
-    expect(plan).toEqual({
-      groundTruth: 'train.json',
-      extraGroundTruth: ['val.json'],
-      runs: [],
-      ignored: ['package.json'],
-    });
+    expect(plan.images).toBe(1);
+    expect(plan.sources).toMatchObject([
+      { format: 'coco', role: 'groundTruth', files: ['train.json'], enabled: true },
+      { format: 'coco', role: 'groundTruth', files: ['val.json'], enabled: false },
+    ]);
+    // package.json is not COCO: no source reads it.
+    expect(plan.sources.flatMap((source) => source.files)).not.toContain('package.json');
     // The warning comes first: it is known before the ground truth is joined (and finds b.jpg missing).
     expect(problems.map((problem) => [problem.file, problem.severity])).toEqual([
       ['val.json', 'warning'],
@@ -366,11 +367,11 @@ describe('importFolder', () => {
       category_id: 0,
       bbox: [0, 0],
     }));
-    const { files, readText } = memoryFolder({
+    const folder = memoryFolder({
       'a.jpg': null,
       'gt.json': { images, categories, annotations },
     });
-    const { problems } = await importFolder(files, readText);
+    const { problems } = await importFolder(folder);
 
     const bboxProblems = problems.filter(
       (problem) => problem.field?.endsWith('.bbox') && !(problem instanceof OmittedProblems),
@@ -382,27 +383,25 @@ describe('importFolder', () => {
     expect(summary.message).toContain('70 more problems like this were not listed');
   });
 
-  it('reports an unreadable file and an empty one, reports progress, and stops on abort', async () => {
-    const folder = memoryFolder({ 'a.jpg': null, 'gone.json': '[]', 'empty.json': '' });
-    const progress: ImportProgress[] = [];
+  it('reports an unreadable file and an empty one while planning, and stops on abort', async () => {
+    const contents = { 'a.jpg': null, 'gone.json': '[]', 'empty.json': '' };
+    const memory = memoryFolder(contents);
     const readText = async (path: string) => {
       if (path === 'gone.json') throw new Error('NotFoundError: the file was moved');
-      return folder.readText(path);
+      return memory.readText(path);
     };
-    const { problems } = await importFolder(folder.files, readText, (step) => progress.push(step));
+    const { problems, plan } = await importFolder(makeFolderReader(memory.files, readText, memory.readHead));
 
     expect(problems.map((problem) => problem.message)).toEqual([
       'empty.json: expected a JSON document, got "0 bytes"',
       'gone.json: expected a readable file, got "Error: NotFoundError: the file was moved"',
     ]);
-    expect(progress).toEqual([
-      { done: 1, total: 2, file: 'empty.json' },
-      { done: 2, total: 2, file: 'gone.json' },
-    ]);
+    expect(plan.sources).toEqual([]);
 
     const aborting = async () => {
       throw new AbortError();
     };
-    await expect(importFolder(folder.files, aborting)).rejects.toBeInstanceOf(AbortError);
+    const folder = makeFolderReader(memory.files, aborting, memory.readHead);
+    await expect(importFolder(folder)).rejects.toBeInstanceOf(AbortError);
   });
 });

@@ -6,7 +6,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FolderFile } from '../../../src/lib/core/importPlan';
+import { makeFolderReader, type FolderFile } from '../../../src/lib/core/importPlan';
+import type { FolderReader } from '../../../src/lib/core/formats/types';
 
 const casesRoot = resolve(fileURLToPath(new URL('../../../', import.meta.url)), '../shared/cases');
 
@@ -50,6 +51,18 @@ export class VirtualFolder {
     if (!realPath) throw new Error(`test folder has no readable file ${path}`);
     return readFileSync(realPath, 'utf8');
   };
+
+  /** The first `length` bytes of a file; empty for an image that is only listed. */
+  readHead = async (path: string, length: number): Promise<Uint8Array> => {
+    const realPath = this.#realPaths.get(path);
+    if (!realPath) return new Uint8Array(0);
+    return new Uint8Array(readFileSync(realPath).subarray(0, length));
+  };
+
+  /** The folder as the importer reads it. */
+  reader(): FolderReader {
+    return makeFolderReader(this.files, this.readText, this.readHead);
+  }
 }
 
 /** Maps every file under `realFolder` to `virtualPrefix/<its relative path>` (no prefix when empty). */

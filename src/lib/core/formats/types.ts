@@ -57,8 +57,11 @@ export interface SourcePlan {
 export interface ParsedImage {
   /** The name or path the source uses for the image, resolved against the folder's images. */
   name: string;
-  /** The source's own id for the image (COCO `id`), if entries refer to it by id. */
-  id?: string;
+  /**
+   * The source's own id for the image (COCO `id`), if entries refer to it by id. A number and its
+   * decimal text are the same id (`7` and `"7"`), as in the files tools write.
+   */
+  id?: string | number;
   /** Size in pixels as the source states it (what its boxes refer to); 0 or absent when unknown. */
   width?: number;
   height?: number;
@@ -73,7 +76,7 @@ export interface ParsedImage {
  */
 export interface ParsedEntry {
   image?: string;
-  imageId?: string;
+  imageId?: string | number;
   /** A class name, or a class id as the source's categories (or the ground truth's) number them. */
   category: string | number;
   /** `[x, y, width, height]`; pixels unless `normalized` (fractions of the image's width and height). */
@@ -88,10 +91,37 @@ export interface ParsedEntry {
   truncated?: boolean;
   /** The id the file gives the annotation, kept for export. */
   sourceId?: number | string;
-  /** Where the entry is, for problems. */
+  /** Where the entry is, for problems (see `ParsedSource.locate` for a cheaper way). */
   file: string;
   line?: number;
   field?: string;
+}
+
+/** The part of an entry a problem found while joining is about. */
+export type EntryPart = 'image' | 'category' | 'box';
+
+/**
+ * Pixel boxes of one file as parallel columns: what a source with a million boxes (COCO) gives
+ * instead of a million `ParsedEntry` objects, which would cost as much again as parsing the file.
+ * Entry `i` is `{ imageId: imageIds[i], category: categories[i], box: boxes[i], ... }`.
+ */
+export interface EntryColumns {
+  /** Number of entries. */
+  length: number;
+  /** The file every entry comes from. */
+  file: string;
+  /** Image id of each entry, as `ParsedEntry.imageId`. */
+  imageIds: ArrayLike<string | number>;
+  /** Class id or name of each entry, as `ParsedEntry.category`. */
+  categories: ArrayLike<string | number>;
+  /** Pixel `[x, y, width, height]` of each entry. */
+  boxes: ArrayLike<BoxXYWH>;
+  /** Confidence of each entry; predictions only. */
+  scores?: ArrayLike<number>;
+  /** 1 for a crowd region, 0 otherwise; absent when the source has no such flag. */
+  crowd?: ArrayLike<number>;
+  /** The id the file gives each entry, kept for export. */
+  sourceIds?: ArrayLike<number | string | undefined>;
 }
 
 /** A source read into names and boxes, ready to join. */
@@ -100,6 +130,22 @@ export interface ParsedSource {
   categories: { name: string; id?: number }[];
   images: ParsedImage[];
   entries: ParsedEntry[];
+  /**
+   * More entries, as columns, joined after `entries` (a source usually gives one or the other).
+   * Entry indices (`locate`) count `entries` first, then the columns' rows.
+   */
+  columns?: EntryColumns;
+  /**
+   * Where entry `index`'s `part` is written, for problems found while joining. Optional: without
+   * it, problems name the entry's `line` and `field`. A source with a million entries (COCO) leaves
+   * fields out and answers here instead, only for the few entries that have a problem.
+   */
+  locate?(index: number, part: EntryPart): { line?: number; field?: string };
+  /**
+   * Where the source lists its entries and its classes (`annotations`, `categories`), for problems
+   * about a whole list.
+   */
+  lists?: { entries?: string; categories?: string };
 }
 
 /** An annotation format: finds its sources, reads one. */

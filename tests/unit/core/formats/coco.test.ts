@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyCocoJson, readCocoFile } from '../../../../src/lib/core/formats/coco';
+import { classifyCocoJson, readCocoFile } from '../../../../src/lib/core/formats/cocoDocument';
 import { ProblemList } from '../../../../src/lib/core/problems';
 
 describe('classifyCocoJson', () => {
@@ -27,7 +27,7 @@ describe('classifyCocoJson', () => {
 });
 
 describe('readCocoFile', () => {
-  it('accepts string and very large image ids, keyed by their text', () => {
+  it('accepts string and very large image ids, kept as written', () => {
     const problems = new ProblemList();
     const coco = readCocoFile(
       {
@@ -47,14 +47,18 @@ describe('readCocoFile', () => {
     );
 
     expect(problems.toArray()).toEqual([]);
-    expect(coco.images?.map((image) => [image.key, image.width, image.height, image.extra])).toEqual([
-      ['frame_001', 0, 0, {}],
-      ['20180000001', 3, 4, { license: 2 }],
+    expect(coco.images.map((image) => [image.id, image.name, image.width, image.height, image.meta])).toEqual(
+      [
+        ['frame_001', 'f1.jpg', 0, 0, { cocoImageId: 'frame_001' }],
+        [20180000001, 'f2.jpg', 3, 4, { cocoImageId: 20180000001, license: 2 }],
+      ],
+    );
+    expect(coco.entries.map((entry) => [entry.sourceId, entry.imageId, entry.category, entry.box])).toEqual([
+      ['a', 'frame_001', 90, [0, 0, 0, 0]],
+      [0, 20180000001, 90, [0.5, 1.5, 2, 2]],
     ]);
-    expect(coco.annotations.map((entry) => [entry.sourceId, entry.imageKey, entry.box])).toEqual([
-      ['a', 'frame_001', [0, 0, 0, 0]],
-      [0, '20180000001', [0.5, 1.5, 2, 2]],
-    ]);
+    // Fields are described on demand, by the annotation's position in the file.
+    expect(coco.locate!(1, 'box')).toEqual({ field: 'annotations[1].bbox' });
   });
 
   it('reports duplicate image ids and category ids or names, keeping the first', () => {
@@ -83,6 +87,7 @@ describe('readCocoFile', () => {
       'gt.json: categories[2].name: expected a name not used by an earlier category, got "cat"',
     ]);
     expect(coco.images).toHaveLength(1);
+    expect(coco.images[0].name).toBe('a.jpg');
     expect(coco.categories).toEqual([{ id: 1, name: 'cat' }]);
   });
 
@@ -100,7 +105,7 @@ describe('readCocoFile', () => {
       'groundTruth',
       problems,
     );
-    expect(crowd.annotations[0]).toMatchObject({ box: [0, 0, 2, 10], crowd: true });
+    expect(crowd.entries[0]).toMatchObject({ box: [0, 0, 2, 10], crowd: true });
 
     const run = readCocoFile(
       [{ image_id: 1, category_id: 1, bbox: [0, 0, 1, 1], score: 3.2 }],
@@ -108,8 +113,9 @@ describe('readCocoFile', () => {
       'predictions',
       problems,
     );
-    expect(run.annotations[0].score).toBe(3.2);
-    expect(run.images).toBeNull();
+    expect(run.entries[0].score).toBe(3.2);
+    expect(run.images).toEqual([]);
+    expect(run.locate!(0, 'category')).toEqual({ field: '[0].category_id' });
     expect(problems.toArray().map((problem) => [problem.field, problem.severity])).toEqual([
       ['[0].score', 'warning'],
     ]);
