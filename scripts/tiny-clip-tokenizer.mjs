@@ -89,10 +89,12 @@ function specialToken(id, content) {
 /**
  * Builds tokenizer.json, tokenizer_config.json and special_tokens_map.json as plain objects.
  * @param {number} maxLength the model's context length (CLIP: 77)
+ * @param {string[]} [meaningfulWords] lowercase ASCII words that must become single tokens as well, on
+ *   top of the built-in caption words: the model gives these rows of their own
  */
-export function buildTokenizerFiles(maxLength) {
+export function buildTokenizerFiles(maxLength, meaningfulWords = []) {
   const symbols = byteSymbols().map(([, symbol]) => symbol);
-  const merges = learnMerges(CAPTION_WORDS.trim().split(/\s+/));
+  const merges = learnMerges([...CAPTION_WORDS.trim().split(/\s+/), ...meaningfulWords]);
 
   const vocabList = [
     ...symbols,

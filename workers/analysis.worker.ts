@@ -10,14 +10,21 @@ import { meanDirection, selectRows, topK } from '../src/lib/core/knn';
 
 let dataset: Dataset | null = null;
 let embeddings: { dim: number; vectors: Float32Array; rowOfImage: Int32Array } | null = null;
+let objects: { dim: number; vectors: Float32Array; runs: Int32Array; indices: Int32Array } | null = null;
 
-/** Cosine score of every image against a unit query, laid out by image index (NaN: no vector). */
-function scoresPerImage(query: Float32Array): Float32Array {
-  const { dim, vectors, rowOfImage } = embeddings!;
+/** Cosine score of every row of a matrix against a unit query, in row order. */
+function scoresPerRow(vectors: Float32Array, dim: number, query: Float32Array): Float32Array {
   const rowCount = vectors.length / dim;
   const ranked = topK(vectors, dim, query, rowCount);
   const scoreOfRow = new Float32Array(rowCount);
   ranked.indices.forEach((row, i) => (scoreOfRow[row] = ranked.scores[i]));
+  return scoreOfRow;
+}
+
+/** Cosine score of every image against a unit query, laid out by image index (NaN: no vector). */
+function scoresPerImage(query: Float32Array): Float32Array {
+  const { dim, vectors, rowOfImage } = embeddings!;
+  const scoreOfRow = scoresPerRow(vectors, dim, query);
   const scores = new Float32Array(rowOfImage.length).fill(NaN);
   rowOfImage.forEach((row, image) => {
     if (row >= 0) scores[image] = scoreOfRow[row];
@@ -29,6 +36,7 @@ const api = {
   setDataset(next: Dataset): void {
     dataset = next;
     embeddings = null;
+    objects = null;
   },
 
   /** Takes ownership of the matrix (transferred): row `rowOfImage[i]` holds image i, or -1. */
@@ -49,6 +57,32 @@ const api = {
   rankByVector(query: Float32Array): Float32Array {
     if (!embeddings) throw new Error('no embeddings yet: embed the images first');
     return scoresPerImage(query);
+  },
+
+  /**
+   * Takes ownership of the box-crop matrix (transferred): row i embeds box `indices[i]` of ground
+   * truth (`runs[i]` = -1) or of run `runs[i]`.
+   */
+  setObjectEmbeddings(dim: number, vectors: Float32Array, runs: Int32Array, indices: Int32Array): void {
+    objects = { dim, vectors, runs, indices };
+  },
+
+  /** Cosine similarity of every object row to an L2-normalised vector (e.g. a text embedding). */
+  rankObjectsByVector(query: Float32Array): Float32Array {
+    if (!objects) throw new Error('no object embeddings yet: embed the objects first');
+    const scores = scoresPerRow(objects.vectors, objects.dim, query);
+    return Comlink.transfer(scores, [scores.buffer]);
+  },
+
+  /** Cosine similarity of every object row to the mean of the given rows' vectors. */
+  rankObjectsBySimilarity(rows: number[]): Float32Array {
+    if (!objects) throw new Error('no object embeddings yet: embed the objects first');
+    const { dim, vectors } = objects;
+    const valid = rows.filter((row) => Number.isInteger(row) && row >= 0 && row < vectors.length / dim);
+    if (valid.length === 0)
+      throw new Error(`invalid object rows ${JSON.stringify(rows)}: none is in the matrix`);
+    const scores = scoresPerRow(vectors, dim, meanDirection(selectRows(vectors, dim, valid)));
+    return Comlink.transfer(scores, [scores.buffer]);
   },
 
   /** Class-agnostic matching of one run, then its confusion matrix (swaps show off the diagonal). */

@@ -63,7 +63,7 @@ describe('dataset layouts', () => {
     await page.close();
   });
 
-  test('a Pascal VOC folder imports to the 273 boxes, 38 of them difficult', async () => {
+  test('a Pascal VOC folder imports to the 273 boxes, person first in the class chart', async () => {
     const root = await mkdtemp(join(tmpdir(), 'longtail-voc-xml-'));
     await cp(join(VOC, 'gts/pascalvoc_format'), join(root, 'Annotations'), { recursive: true });
     await copyImages(join(root, 'JPEGImages'));

@@ -8,7 +8,7 @@
 /** Extensions (lower case, no dot) Longtail shows as images. */
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['jpg', 'jpeg', 'png', 'webp', 'bmp', 'gif']);
 
-/** A path whose last segment has a name before an image extension; a regex, since listings run to 100k files. */
+/** A path whose last segment has a name before an image extension: a regex, as listings run to 100k files. */
 const IMAGE_PATH = new RegExp(`[^/]\\.(?:${[...IMAGE_EXTENSIONS].join('|')})$`, 'i');
 
 /** True when `path` ends in an image extension (jpg, jpeg, png, webp, bmp, gif), in any case. */
@@ -49,22 +49,17 @@ export type ImageMatch =
 /** Looks up names given by annotation files among the image paths of the opened folder. */
 export class ImagePathIndex {
   readonly #byPath = new Map<string, number>();
-  /** File name → the one image with it, or every image with it (a folder of 100k images rarely repeats one). */
-  readonly #byBaseName = new Map<string, number | number[]>();
+  /**
+   * File name → the one image with it, or every image with it (a folder of 100k images rarely
+   * repeats one). Built at the first name that is not an exact path: many files name images exactly.
+   */
+  #byBaseName: Map<string, number | number[]> | null = null;
   readonly #paths: readonly string[];
 
   /** @param paths - the folder's image paths; a match returns the position in this array. */
   constructor(paths: readonly string[]) {
     this.#paths = paths;
-    for (let index = 0; index < paths.length; index++) {
-      const path = paths[index];
-      this.#byPath.set(path, index);
-      const name = baseName(path);
-      const earlier = this.#byBaseName.get(name);
-      if (earlier === undefined) this.#byBaseName.set(name, index);
-      else if (typeof earlier === 'number') this.#byBaseName.set(name, [earlier, index]);
-      else earlier.push(index);
-    }
+    for (let index = 0; index < paths.length; index++) this.#byPath.set(paths[index], index);
   }
 
   /**
@@ -78,9 +73,17 @@ export class ImagePathIndex {
     const exact = this.#byPath.get(wanted);
     if (exact !== undefined) return { kind: 'found', index: exact, how: 'exact' };
 
-    const found = this.#byBaseName.get(baseName(wanted));
+    const found = this.#baseNames().get(baseName(wanted));
     if (found === undefined) return { kind: 'missing' };
-    const sameName = typeof found === 'number' ? [found] : found;
+    if (typeof found === 'number') {
+      // The one image with this file name: found either way, and a 100k-image file takes this path.
+      return {
+        kind: 'found',
+        index: found,
+        how: endsAtFolder(this.#paths[found], wanted) ? 'suffix' : 'basename',
+      };
+    }
+    const sameName = found;
 
     const suffix = sameName.filter((index) => endsAtFolder(this.#paths[index], wanted));
     if (suffix.length === 1) return { kind: 'found', index: suffix[0], how: 'suffix' };
@@ -90,6 +93,20 @@ export class ImagePathIndex {
     if (sameName.length === 1) return { kind: 'found', index: sameName[0], how: 'basename' };
     return { kind: 'ambiguous', candidates: sameName.map((index) => this.#paths[index]) };
   }
+
+  #baseNames(): Map<string, number | number[]> {
+    if (this.#byBaseName) return this.#byBaseName;
+    const byBaseName = new Map<string, number | number[]>();
+    this.#paths.forEach((path, index) => {
+      const name = baseName(path);
+      const earlier = byBaseName.get(name);
+      if (earlier === undefined) byBaseName.set(name, index);
+      else if (typeof earlier === 'number') byBaseName.set(name, [earlier, index]);
+      else earlier.push(index);
+    });
+    this.#byBaseName = byBaseName;
+    return byBaseName;
+  }
 }
 
 /**
@@ -98,13 +115,18 @@ export class ImagePathIndex {
  */
 function isPlainRelativePath(name: string): boolean {
   const first = name.charCodeAt(0);
+  const last = name.charCodeAt(name.length - 1);
   return (
     name !== '' &&
     first !== 0x2e && // a leading `.` may start `./`
     first !== 0x2f && // a leading `/`
     name.charCodeAt(1) !== 0x3a && // the `:` of a drive letter
-    !name.includes('\\') &&
-    !/^\s|\s$/.test(name)
+    // Ends that might be white space `trim` removes: ASCII controls and space, and anything past ASCII.
+    first > 0x20 &&
+    first < 0x7f &&
+    last > 0x20 &&
+    last < 0x7f &&
+    !name.includes('\\')
   );
 }
 

@@ -51,9 +51,12 @@ export type ImageSizeReader = (path: string) => Promise<{ width: number; height:
 export interface ImportOptions {
   /** Called at most every ~50 ms, and at the start and end of each phase. */
   onProgress?: (progress: ImportProgress) => void;
-  /** Cancels the import: it rejects with an AbortError between files or within a few thousand entries. */
+  /** Cancels the import: it rejects with an AbortError between files, or within ~50 ms while joining. */
   signal?: AbortSignal;
-  /** Reads the size of images whose boxes need it and that no source gives a size (see `JoinContext.wantsSize`). */
+  /**
+   * Reads the size of images that need one (normalised boxes, or named by ground truth) and that no
+   * source gives a size; without it such images stay of size 0.
+   */
   readImageSize?: ImageSizeReader;
   /** Where problems go; a new list when absent. */
   problems?: ProblemList;
@@ -67,9 +70,6 @@ export interface ImportResult {
   /** Everything that did not load or looks wrong, bounded per kind (see `ProblemList`). */
   problems: DataError[];
 }
-
-/** A path with a hidden file or folder (a leading `.`) or a `__MACOSX` folder in it. */
-const HIDDEN_PATH = /(?:^|\/)(?:\.|__MACOSX(?:\/|$))/;
 
 /** Image headers read at once: enough to hide file-system latency, few enough not to flood it. */
 const SIZE_READS_IN_FLIGHT = 8;
@@ -89,7 +89,7 @@ export function makeFolderReader(
   readText: (path: string) => Promise<string>,
   readHead: (path: string, length: number) => Promise<Uint8Array>,
 ): FolderReader {
-  const visible = files.filter((file) => !HIDDEN_PATH.test(file.path));
+  const visible = files.filter((file) => !isHiddenPath(file.path));
   visible.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const images = visible.filter((file) => isImagePath(file.path)).map((file) => file.path);
   return { files: visible, images, readText, readHead };
@@ -327,11 +327,15 @@ function withoutClaimedFiles(
   const claimed = source.files.filter((file) => claims.has(file));
   if (claimed.length === 0) return source;
 
-  const earlier = claims.get(claimed[0])!;
+  const earlier = claims.get(claimed[0])!.label;
   const files = source.files.filter((file) => !claims.has(file));
-  const value = `${claimed.length} of the ${source.files.length} files of ${format.label} source "${source.name}"`;
-  const expected = `files only one format recognises (these are read as ${earlier.label}${files.length === 0 ? '; the source is left out' : ''})`;
-  problems.report({ file: claimed[0], value, expected }, 'warning');
+  const outcome = files.length === 0 ? `read as ${earlier}; the source is left out` : `read as ${earlier}`;
+  const of = `${claimed.length} of the ${source.files.length} files`;
+  const value = `${of} of ${format.label} source "${source.name}"`;
+  problems.report(
+    { file: claimed[0], value, expected: `files only one format recognises (${outcome})` },
+    'warning',
+  );
   return files.length === 0 ? null : { ...source, files };
 }
 
@@ -339,4 +343,11 @@ function withoutClaimedFiles(
 function unexpected(error: unknown, file: string, expected: string): DataError {
   if (error instanceof DataError) return error;
   return new DataError({ file, value: String(error), expected }, { cause: error });
+}
+
+/** True for a path with a hidden file or folder (a leading `.`) or a `__MACOSX` folder in it. */
+function isHiddenPath(path: string): boolean {
+  // Plain string searches first: a listing runs to 100k paths, and few are hidden.
+  if (path.charCodeAt(0) !== 0x2e && !path.includes('/.') && !path.includes('__MACOSX')) return false;
+  return path.split('/').some((segment) => segment.startsWith('.') || segment === '__MACOSX');
 }

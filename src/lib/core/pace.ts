@@ -41,9 +41,25 @@ export class Pacer<Progress> {
       this.#onProgress(progress);
     }
     if (this.#signal && now - this.#lastYield >= PACE_INTERVAL_MS) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await nextTask();
       this.#lastYield = performance.now();
       this.check();
     }
   }
+}
+
+/**
+ * Resolves in a new task, after messages already waiting (a cancel among them). A message to
+ * oneself rather than `setTimeout(0)`: browsers hold nested timeouts back 4 ms, every time.
+ */
+function nextTask(): Promise<void> {
+  if (typeof MessageChannel === 'undefined') return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
 }

@@ -14,9 +14,16 @@ import {
   type PreTrainedTokenizer,
   type ProgressInfo,
   type RawImage,
-  type Tensor,
+  Tensor,
 } from '@huggingface/transformers';
 import { AbortError } from '../core/errors';
+import {
+  outputSize,
+  parsePreprocessConfig,
+  preprocessImage,
+  type PixelImage,
+  type PreprocessConfig,
+} from '../core/preprocess';
 import {
   applySource,
   describeSource,
@@ -35,7 +42,7 @@ export interface ClipEmbedderOptions {
   device?: ClipDevice;
   /** Weight precision, selecting `onnx/<part>_model{,_fp16,_quantized}.onnx`. Defaults to 'fp32'. */
   dtype?: ClipDtype;
-  /** Images per session run; bounds peak memory (one 224x224 image is 600 kB of float32 input). */
+  /** Images per vision session run; bounds peak memory (one 224x224 image is 600 kB of float32 input). */
   imageBatchSize?: number;
   /** Texts per session run. */
   textBatchSize?: number;
@@ -93,6 +100,8 @@ export class ClipEmbedder {
   /** The device the sessions actually run on. */
   readonly device: string;
   readonly source: ModelSource;
+  /** The model's preprocessor_config.json, read: what `preprocessImage` needs to feed `embedPixels`. */
+  readonly preprocessing: PreprocessConfig;
 
   readonly #parts: ClipParts;
   readonly #imageBatchSize: number;
@@ -104,10 +113,12 @@ export class ClipEmbedder {
     parts: ClipParts,
     dim: number,
     identity: string,
+    preprocessing: PreprocessConfig,
     options: ClipEmbedderOptions,
   ) {
     this.source = source;
     this.#parts = parts;
+    this.preprocessing = preprocessing;
     this.dim = dim;
     this.identity = identity;
     this.device = String(parts.vision.sessions.model?.config?.device ?? options.device ?? 'unknown');
@@ -133,35 +144,82 @@ export class ClipEmbedder {
         `invalid projection_dim ${JSON.stringify(parts.config.projection_dim)} in config.json: expected a positive integer`,
       );
     }
+
+    let preprocessing: PreprocessConfig;
+    try {
+      preprocessing = parsePreprocessConfig(parts.processor.config);
+    } catch (error) {
+      await disposeParts(parts);
+      throw new ModelLoadError(source, errorMessage(error), { cause: error });
+    }
     return new ClipEmbedder(
       source,
       parts,
       dim,
       identify(source, parts.config, options.dtype ?? 'fp32'),
+      preprocessing,
       options,
     );
   }
 
+  /** Width and height of one image of `pixel_values`, e.g. 224 x 224. */
+  get inputSize(): { width: number; height: number } {
+    return outputSize(this.preprocessing);
+  }
+
   /**
-   * Embeds images after the model's own preprocessing (for CLIP: shortest edge to 224, centre crop,
-   * normalise). Any channel count works; alpha is dropped.
-   *
-   * Known shortcoming: transformers.js resizes with a canvas in the browser and with sharp's bicubic
-   * filter in Node, so an image that needs resizing embeds slightly differently in the two (cosine
-   * about 0.999 on the tiny test model). Vectors computed in Node are not bit-for-bit what the app
-   * computes; images already at 224 on their short side agree to 1e-7.
+   * Embeds images after the model's preprocessing (for CLIP: shortest edge to 224 with Pillow's
+   * bicubic, centre crop, normalise), done by `preprocessImage` so that Node and the browser give the
+   * same vectors (except that the app's worker lets the browser shrink photos over twice the input
+   * size first: see bitmapReader.ts). Any channel count works; alpha is dropped.
    * @returns `images.length * dim` floats, row i belonging to `images[i]`
    */
-  async embedImages(images: RawImage[], { signal }: EmbedOptions = {}): Promise<Float32Array> {
+  async embedImages(images: RawImage[], options: EmbedOptions = {}): Promise<Float32Array> {
     this.#assertUsable();
+    const { width, height } = this.inputSize;
+    const floats = 3 * width * height;
     const output = new Float32Array(images.length * this.dim);
 
+    // Preprocess one batch at a time, so a long list never holds every tensor at once.
     for (let start = 0; start < images.length; start += this.#imageBatchSize) {
-      throwIfAborted(signal);
+      throwIfAborted(options.signal);
       const batch = images.slice(start, start + this.#imageBatchSize);
-      const { pixel_values } = await this.#parts.processor(batch);
+      const pixels = new Float32Array(batch.length * floats);
+      batch.forEach((image, i) =>
+        preprocessImage(asPixelImage(image), this.preprocessing, pixels, i * floats),
+      );
+      output.set(await this.embedPixels(pixels, batch.length, options), start * this.dim);
+    }
+    return output;
+  }
+
+  /**
+   * Embeds preprocessed images: `count` rows of `pixel_values` (3 planes of `inputSize`, as
+   * `preprocessImage` writes them) in one float array, run through the vision tower
+   * `imageBatchSize` at a time.
+   * @returns `count * dim` floats, L2-normalised, row i belonging to image i
+   */
+  async embedPixels(
+    pixels: Float32Array,
+    count: number,
+    { signal }: EmbedOptions = {},
+  ): Promise<Float32Array> {
+    this.#assertUsable();
+    const { width, height } = this.inputSize;
+    const floats = 3 * width * height;
+    if (!Number.isInteger(count) || count < 0 || pixels.length < count * floats)
+      throw new RangeError(
+        `invalid pixel_values: ${pixels.length} floats for ${count} images of 3x${height}x${width}`,
+      );
+    const output = new Float32Array(count * this.dim);
+
+    for (let start = 0; start < count; start += this.#imageBatchSize) {
+      throwIfAborted(signal);
+      const size = Math.min(this.#imageBatchSize, count - start);
+      const data = pixels.subarray(start * floats, (start + size) * floats);
+      const pixel_values = new Tensor('float32', data, [size, 3, height, width]);
       const { image_embeds } = await this.#parts.vision({ pixel_values });
-      output.set(this.#rows(image_embeds, 'image_embeds', batch.length), start * this.dim);
+      output.set(this.#rows(image_embeds, 'image_embeds', size), start * this.dim);
     }
     return normaliseRows(output, this.dim);
   }
@@ -337,6 +395,14 @@ function fnv1a(text: string): string {
 
 async function disposeParts(parts: ClipParts): Promise<void> {
   await Promise.all([parts.vision.dispose(), parts.text.dispose()]);
+}
+
+/** A transformers.js image as the plain pixels `preprocessImage` reads. */
+function asPixelImage(image: RawImage): PixelImage {
+  const channels = image.channels;
+  if (channels !== 1 && channels !== 2 && channels !== 3 && channels !== 4)
+    throw new RangeError(`invalid channel count ${channels}: expected 1 to 4`);
+  return { data: image.data as Uint8ClampedArray, width: image.width, height: image.height, channels };
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

@@ -1,10 +1,21 @@
+import { DEFAULT_CROP_MARGIN } from '../core/embedPlan';
 import { AbortError, isAbort } from '../core/errors';
+import { RateMeter } from '../core/pipeline';
 import { CLIP_VIT_B32_SOURCE, TINY_CLIP_SOURCE, type ModelSource } from '../models/modelSource';
-import { EmbeddingStore } from '../storage/embeddingStore';
+import { sourceSpec } from '../storage/browserSources';
+import { EmbeddingStore, StorageQuotaError } from '../storage/embeddingStore';
+import { describeQuotaShortfall } from '../storage/quota';
 import { datasetState } from './dataset.svelte';
+import {
+  planImageJob,
+  planObjectJob,
+  type JobPlan,
+  type ObjectRows,
+  type PlanContext,
+} from './embeddingJobs';
 import { notices } from './notices.svelte';
-import { analysis, embedder } from './workers';
-import type { ModelInfo } from '../../../workers/embed.worker';
+import { analysis, Comlink, embedder } from './workers';
+import type { EmbedBatchResult, ModelInfo } from '../../../workers/embed.worker';
 
 export interface ModelChoice {
   id: string;
@@ -15,13 +26,14 @@ export interface ModelChoice {
 
 /**
  * Models the user can pick. The bundled test model is the default because it needs no network; its
- * vectors carry no meaning (fine for trying the app, useless for real search), and the UI says so.
+ * vectors only encode colour, brightness, fog and blur (fine for trying the app and for tests, useless
+ * for real search), and the UI says so.
  */
 export const MODEL_CHOICES: ModelChoice[] = [
   {
     id: 'test',
     label: 'Longtail tiny test model (bundled)',
-    note: 'Offline, instant, but its vectors carry no meaning: for trying the app only.',
+    note: 'Offline and small; its 32 dimensions respond to colour, brightness, fog and blur: for trying the app and for tests, not for real search.',
     source: TINY_CLIP_SOURCE,
   },
   {
@@ -38,28 +50,46 @@ export const MODEL_CHOICES: ModelChoice[] = [
   },
 ];
 
-/** Images sent to the worker per call: enough to keep the model busy, small enough to cancel quickly. */
-const BATCH = 8;
+export type EmbedStatus = 'idle' | 'loading-model' | 'embedding' | 'paused' | 'ready';
+
+/** Which matrix a job fills: one row per image, or one row per box crop. */
+export type EmbedJobKind = 'images' | 'objects';
 
 /**
- * Image embeddings of the current dataset under the chosen model: loads what IndexedDB has, embeds
- * the rest in the worker batch by batch (with progress and cancel), stores every batch as it lands,
- * and hands the finished matrix to the analysis worker for search.
+ * Embeddings of the current dataset under the chosen model, per image and per box crop: loads what
+ * IndexedDB has, embeds the rest in the worker (progress, pause, resume, cancel), stores every batch
+ * before the worker runs the next, and hands the matrices to the analysis worker for search.
  */
 export class EmbeddingState {
   choiceId = $state(MODEL_CHOICES[0].id);
   /** Folder name under `/models/` for the same-origin choice. */
   folderName = $state('');
-  /** Images whose vectors came from IndexedDB in the last run instead of the model. */
-  cached = $state(0);
-  status = $state<'idle' | 'loading-model' | 'embedding' | 'ready'>('idle');
+  status = $state<EmbedStatus>('idle');
+  /** The kind of the job under way (or last run). */
+  job = $state<EmbedJobKind>('images');
   model = $state.raw<ModelInfo | null>(null);
+  /** Items of the current job done (from the cache or computed) out of `total`. */
   done = $state(0);
   total = $state(0);
+  /** Items that could not be embedded (undecodable image, box outside its image) in the current job. */
+  failed = $state(0);
+  /** Items computed per second of running time (pauses left out). */
   imagesPerSecond = $state(0);
-  /** Image index → row in the analysis worker's matrix, or -1; the count of rows is `embeddedCount`. */
+  /** Images whose vectors came from IndexedDB in the last image job instead of the model. */
+  cached = $state(0);
+  /** Rows of the image matrix in the analysis worker. */
   embeddedCount = $state(0);
+  /** Box crops whose vectors came from IndexedDB in the last object job. */
+  objectCached = $state(0);
+  /** Rows of the object matrix in the analysis worker, and which box each is. */
+  objectCount = $state(0);
+  objectRows = $state.raw<ObjectRows | null>(null);
+
   private controller: AbortController | null = null;
+  /** Bumped by every job and by `reset`: a job whose number is stale must not publish. */
+  private generation = 0;
+  private meter = new RateMeter();
+  private resumeJob: (() => void) | null = null;
 
   choice = $derived(MODEL_CHOICES.find((c) => c.id === this.choiceId) ?? MODEL_CHOICES[0]);
   source = $derived<ModelSource>(
@@ -67,81 +97,62 @@ export class EmbeddingState {
       ? { kind: 'local-path', root: '/models/', name: this.folderName.trim() }
       : this.choice.source,
   );
+  busy = $derived(this.status === 'loading-model' || this.status === 'embedding' || this.status === 'paused');
   secondsLeft = $derived(this.imagesPerSecond > 0 ? (this.total - this.done) / this.imagesPerSecond : NaN);
 
   /** Forgets the vectors of the previous dataset (the analysis worker dropped them too). */
   reset(): void {
-    this.controller?.abort();
+    this.generation++;
+    this.cancel();
     this.status = 'idle';
-    this.embeddedCount = 0;
-    this.done = 0;
-    this.total = 0;
+    this.embeddedCount = this.objectCount = 0;
+    this.objectRows = null;
+    this.done = this.total = this.failed = 0;
   }
 
+  /**
+   * Takes vectors imported from a file (see `vectorImport.svelte.ts`) as the searchable image matrix:
+   * they are in the analysis worker already, so similarity search works on them. Text search needs
+   * vectors from the chosen model; the import's message says so.
+   */
+  adoptImported(rows: number): void {
+    this.embeddedCount = rows;
+    this.status = rows > 0 ? 'ready' : this.status;
+  }
+
+  /** Stops the job after the batch in flight (which is still stored). */
   cancel(): void {
-    this.controller?.abort();
+    if (!this.controller) return;
+    this.controller.abort();
+    void embedder().cancel();
+    this.resumeJob?.();
   }
 
-  /** Embeds every image of the dataset not already cached for this model. */
+  /** Holds the job after the batch in flight is stored; `resume` continues it. */
+  pause(): void {
+    if (this.status !== 'embedding') return;
+    this.status = 'paused';
+    this.meter.stop();
+  }
+
+  resume(): void {
+    if (this.status !== 'paused') return;
+    this.status = 'embedding';
+    this.meter.start();
+    this.resumeJob?.();
+  }
+
+  /** Embeds every image of the dataset not already stored for this model. */
   async embedAll(): Promise<void> {
-    const dataset = datasetState.dataset;
-    const source = datasetState.source;
-    if (!dataset || !source) return;
-    this.controller?.abort();
-    const controller = (this.controller = new AbortController());
+    await this.run('images', (context) => planImageJob(context));
+  }
 
-    try {
-      this.status = 'loading-model';
-      this.model = await embedder().load($state.snapshot(this.source));
-      const { identity, dim } = this.model;
-
-      // Reuse what an earlier visit computed, if the files have not changed since.
-      const store = await EmbeddingStore.open();
-      const fingerprints = datasetState.fingerprints;
-      const cached = await store.load(source.name, identity, fingerprints);
-      const vectorOf = new Map<string, Float32Array>();
-      cached?.paths.forEach((path, row) =>
-        vectorOf.set(path, cached.vectors.subarray(row * dim, (row + 1) * dim)),
-      );
-
-      const missing = dataset.images.filter((image) => !vectorOf.has(image.path));
-      this.status = 'embedding';
-      this.total = dataset.images.length;
-      this.done = this.cached = this.total - missing.length;
-      const started = performance.now();
-
-      for (let start = 0; start < missing.length; start += BATCH) {
-        if (controller.signal.aborted) throw new AbortError();
-        const batch = missing.slice(start, start + BATCH);
-        const blobs = await Promise.all(batch.map((image) => source.readBlob(image.path)));
-        const result = await embedder().embedImages(blobs);
-
-        const paths: string[] = [];
-        batch.forEach((image, position) => {
-          const row = result.rows[position];
-          if (row < 0) return;
-          paths.push(image.path);
-          vectorOf.set(image.path, result.vectors.subarray(row * dim, (row + 1) * dim));
-        });
-        for (const failure of result.failures)
-          notices.reportUndecodable(batch[failure.position].path, failure.message);
-        await store.append(source.name, identity, {
-          dim,
-          paths,
-          fingerprints: paths.map((path) => fingerprints.get(path) ?? ''),
-          vectors: result.vectors,
-        });
-
-        this.done += batch.length;
-        this.imagesPerSecond = (start + batch.length) / ((performance.now() - started) / 1000);
-      }
-
-      await this.publish(vectorOf, dim);
-      this.status = 'ready';
-    } catch (error) {
-      this.status = this.embeddedCount > 0 ? 'ready' : 'idle';
-      if (!isAbort(error)) notices.report(error, 'Embedding the images');
-    }
+  /**
+   * Embeds a crop of every box (ground truth and predictions) not already stored for this model,
+   * with `margin` of context per side.
+   */
+  async embedObjects(margin = DEFAULT_CROP_MARGIN): Promise<void> {
+    await this.run('objects', (context) => planObjectJob(context, margin));
   }
 
   /** Embeds a text query with the loaded model (loading it first if needed). */
@@ -150,20 +161,138 @@ export class EmbeddingState {
     return embedder().embedText(text);
   }
 
-  /** Sends the matrix, in dataset order, to the analysis worker. */
-  private async publish(vectorOf: Map<string, Float32Array>, dim: number): Promise<void> {
-    const images = datasetState.dataset!.images;
-    const rowOfImage = new Int32Array(images.length).fill(-1);
-    const vectors = new Float32Array(vectorOf.size * dim);
-    let rows = 0;
-    images.forEach((image, index) => {
-      const vector = vectorOf.get(image.path);
-      if (!vector) return;
-      vectors.set(vector, rows * dim);
-      rowOfImage[index] = rows++;
+  /** Cosine similarity of every object row (see `objectRows`) to a text. */
+  async rankObjectsByText(text: string): Promise<Float32Array> {
+    return analysis().rankObjectsByVector(await this.embedText(text));
+  }
+
+  /** Cosine similarity of every object row to the mean of the given rows. */
+  async rankObjectsLike(rows: number[]): Promise<Float32Array> {
+    return analysis().rankObjectsBySimilarity(rows);
+  }
+
+  /**
+   * The life of one job: load the model, plan (cache first), embed the rest batch by batch with each
+   * batch stored before the next runs, then publish whatever is there, also after a cancel or failure.
+   */
+  private async run(kind: EmbedJobKind, makePlan: (context: PlanContext) => Promise<JobPlan>): Promise<void> {
+    const dataset = datasetState.dataset;
+    const source = datasetState.source;
+    if (!dataset || !source) return;
+    this.cancel();
+    const generation = ++this.generation;
+    const controller = (this.controller = new AbortController());
+    let plan: JobPlan | null = null;
+    let quotaError: StorageQuotaError | null = null;
+
+    try {
+      this.status = 'loading-model';
+      this.job = kind;
+      const model = (this.model = await embedder().load($state.snapshot(this.source)));
+      const store = await EmbeddingStore.open();
+      plan = await makePlan({
+        dataset,
+        folder: source.name,
+        fingerprints: datasetState.fingerprints,
+        model,
+        store,
+      });
+      if (controller.signal.aborted) throw new AbortError();
+
+      this.total = plan.total;
+      this.done = plan.cached;
+      this.failed = 0;
+      this.meter = new RateMeter();
+      this.meter.start();
+      this.status = 'embedding';
+      if (kind === 'images') this.cached = plan.cached;
+      else this.objectCached = plan.cached;
+      if (plan.job.paths.length === 0) return;
+
+      const accept = plan.accept;
+      const onBatch = async (result: EmbedBatchResult) => {
+        try {
+          await accept(result);
+        } catch (error) {
+          if (error instanceof StorageQuotaError) quotaError = error;
+          throw error;
+        }
+        this.progress(result, plan!);
+        await this.holdWhilePaused(controller.signal);
+      };
+      await embedder().embed(sourceSpec(source), plan.job, Comlink.proxy(onBatch));
+    } catch (error) {
+      if (quotaError && plan) await this.explainQuota(quotaError, plan, source.name, kind);
+      else if (!isAbort(error))
+        notices.report(error, kind === 'images' ? 'Embedding the images' : 'Embedding the objects');
+    } finally {
+      this.meter.stop();
+      if (generation === this.generation) await this.finish(plan);
+    }
+  }
+
+  /** Publishes the job's matrix (if it got as far as a plan) and settles the status. */
+  private async finish(plan: JobPlan | null): Promise<void> {
+    try {
+      if (plan) {
+        const published = await plan.publish();
+        if (published.kind === 'images') this.embeddedCount = published.rows;
+        else {
+          this.objectCount = published.rows;
+          this.objectRows = published.objectRows;
+        }
+      }
+    } catch (error) {
+      notices.report(error, 'Publishing the embeddings');
+    }
+    this.status = this.embeddedCount > 0 || this.objectCount > 0 ? 'ready' : 'idle';
+  }
+
+  private progress(result: EmbedBatchResult, plan: JobPlan): void {
+    const size = result.end - result.start;
+    this.done += size;
+    this.failed += result.failures.length;
+    this.meter.add(size);
+    this.imagesPerSecond = this.meter.perSecond;
+    for (const failure of result.failures) {
+      const path = plan.job.paths[failure.item];
+      if (failure.kind === 'decode') notices.reportUndecodable(path, failure.message);
+      else
+        notices.addProblem({
+          file: path,
+          expected: 'a box with pixels inside its image',
+          message: failure.message,
+          severity: 'warning',
+        });
+    }
+  }
+
+  /** Waits while paused; resolves at once otherwise, and rejects once the job is cancelled. */
+  private async holdWhilePaused(signal: AbortSignal): Promise<void> {
+    while (this.status === 'paused' && !signal.aborted) {
+      await new Promise<void>((resolve) => (this.resumeJob = resolve));
+      this.resumeJob = null;
+    }
+    if (signal.aborted) throw new AbortError();
+  }
+
+  /** Tells the user how much space the rest of the job needs and what to free. */
+  private async explainQuota(error: StorageQuotaError, plan: JobPlan, folder: string, kind: EmbedJobKind) {
+    const store = await EmbeddingStore.open();
+    const others = (await store.summary().catch(() => [])).filter(
+      (set) => !(set.folder === folder && set.model === plan.modelKey),
+    );
+    const estimate = await navigator.storage?.estimate?.().catch(() => undefined);
+    const message = describeQuotaShortfall({
+      what: kind,
+      remaining: this.total - this.done,
+      bytesPerItem: plan.bytesPerItem,
+      stored: this.done,
+      usage: estimate?.usage,
+      quota: estimate?.quota,
+      others,
     });
-    this.embeddedCount = rows;
-    await analysis().setEmbeddings(dim, vectors, rowOfImage);
+    notices.report(new StorageQuotaError(error.bytes, { cause: error, message }), 'Storing the embeddings');
   }
 }
 

@@ -67,12 +67,15 @@ export class ViewState {
     this.setFilterText(url.searchParams.get('q') ?? '');
     const tab = url.searchParams.get('view');
     this.tab = tab === 'evaluation' || tab === 'classes' ? tab : 'gallery';
-    const number = (name: string, fallback: number) => {
+    // Thresholds from a link are checked: out-of-range values keep the current setting.
+    const number = (name: string, fallback: number, min: number, max: number) => {
       const value = Number(url.searchParams.get(name));
-      return url.searchParams.has(name) && Number.isFinite(value) ? value : fallback;
+      return url.searchParams.has(name) && Number.isFinite(value) && value >= min && value <= max
+        ? value
+        : fallback;
     };
-    evaluationState.iouThreshold = number('iou', evaluationState.iouThreshold);
-    evaluationState.scoreThreshold = number('score', evaluationState.scoreThreshold);
+    evaluationState.iouThreshold = number('iou', evaluationState.iouThreshold, 0.01, 1);
+    evaluationState.scoreThreshold = number('score', evaluationState.scoreThreshold, 0, 1);
   }
 
   /** The URL that reproduces this view with the same folder. */

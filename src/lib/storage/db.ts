@@ -4,7 +4,7 @@ import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
  * Longtail's IndexedDB schema. Bump `SCHEMA_VERSION` and add a step to `upgrade` for every change;
  * steps run in order, so a browser several versions behind migrates through each.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 const DATABASE_NAME = 'longtail';
 
 export interface RememberedFolder {
@@ -25,6 +25,17 @@ export interface EmbeddingChunk {
   vectors: Float32Array;
 }
 
+/**
+ * A chunk of box-crop embeddings of one folder under one model (the model key includes the crop
+ * margin). Row i embeds box `boxIndices[i]` of source `sources[i]` ('gt' or a run's name) on image
+ * `paths[i]`, cropped from `boxes[4i..4i+4]` (pixel xywh, float32).
+ */
+export interface ObjectEmbeddingChunk extends EmbeddingChunk {
+  sources: string[];
+  boxIndices: Int32Array;
+  boxes: Float32Array;
+}
+
 interface LongtailSchema extends DBSchema {
   folders: { key: string; value: RememberedFolder };
   embeddings: {
@@ -32,7 +43,15 @@ interface LongtailSchema extends DBSchema {
     value: EmbeddingChunk;
     indexes: { byFolderModel: [string, string] };
   };
+  objectEmbeddings: {
+    key: [string, string, number];
+    value: ObjectEmbeddingChunk;
+    indexes: { byFolderModel: [string, string] };
+  };
 }
+
+/** The object stores that hold embedding chunks, keyed [folder, model, chunk]. */
+export type ChunkStoreName = 'embeddings' | 'objectEmbeddings';
 
 export type LongtailDatabase = IDBPDatabase<LongtailSchema>;
 
@@ -46,6 +65,11 @@ export function openDatabase(name = DATABASE_NAME): Promise<LongtailDatabase> {
         db.createObjectStore('folders');
         const embeddings = db.createObjectStore('embeddings', { keyPath: ['folder', 'model', 'chunk'] });
         embeddings.createIndex('byFolderModel', ['folder', 'model']);
+      }
+      if (oldVersion < 2) {
+        // Version 2: embeddings of box crops, beside (and shaped like) the image embeddings.
+        const objects = db.createObjectStore('objectEmbeddings', { keyPath: ['folder', 'model', 'chunk'] });
+        objects.createIndex('byFolderModel', ['folder', 'model']);
       }
     },
   });

@@ -26,4 +26,18 @@ describe('ProblemList', () => {
     );
     expect(list[3].severity).toBe('warning');
   });
+
+  it('lists a problem reported twice (two formats reading one file) once', () => {
+    const problems = new ProblemList();
+    problems.report({ file: 'a.json', line: 3, value: 'x', expected: 'valid JSON' });
+    problems.report({ file: 'a.json', line: 3, value: 'x', expected: 'valid JSON' });
+    problems.report({ file: 'a.json', line: 3, value: 'x', expected: 'valid JSON' }, 'warning');
+    problems.report({ file: 'a.json', line: 4, value: 'x', expected: 'valid JSON' });
+
+    expect(problems.toArray().map((problem) => [problem.line, problem.severity])).toEqual([
+      [3, 'error'],
+      [3, 'warning'],
+      [4, 'error'],
+    ]);
+  });
 });

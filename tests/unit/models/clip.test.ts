@@ -1,17 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AutoTokenizer, env, RawImage } from '@huggingface/transformers';
+import { AutoTokenizer, env } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClipEmbedder, ModelLoadError } from '../../../src/lib/models/clip';
 import type { LocalModelSource } from '../../../src/lib/models/modelSource';
+import { preprocessLikePillow } from './clipPreprocessReference';
 import { makeScratch, MODEL_NAME, removeScratch, runGenerator } from './generatedModel';
 import { readInitializers, type Initializer } from './onnxInitializers';
-import {
-  preprocessUnscaled,
-  referenceImageEmbedding,
-  referenceTextEmbedding,
-  type PlainImage,
-} from './tinyClipReference';
+import { checkerboard, COLOURS, darken, fog, noise, solid, toRawImage } from './syntheticImages';
+import { referenceImageEmbedding, referenceTextEmbedding, type PlainImage } from './tinyClipReference';
 
 const DIM = 32;
 
@@ -28,10 +25,6 @@ function gradientImage(width: number, height: number, channels: 3 | 4 = 3): Plai
     }
   }
   return { data, width, height, channels };
-}
-
-function toRawImage(image: PlainImage): RawImage {
-  return new RawImage(image.data, image.width, image.height, image.channels);
 }
 
 function rowNorms(matrix: Float32Array, dim: number): number[] {
@@ -109,23 +102,38 @@ describe('ClipEmbedder with longtail-tiny-clip in Node', () => {
     }
   });
 
+  // Only images already 224 on their short side: Node resizes unlike Pillow (clipPreprocess.test.ts).
   it('matches an independent forward pass of the network after CLIP preprocessing', async () => {
     const image = gradientImage(320, 224);
-    const expected = referenceImageEmbedding(preprocessUnscaled(image), visionWeights);
+    const expected = referenceImageEmbedding(preprocessLikePillow(image), visionWeights);
     expectClose(await embedder.embedImages([toRawImage(image)]), expected, 1e-4);
 
     // A tall image crops vertically instead (top = 38).
     const tall = gradientImage(224, 300);
     expectClose(
       await embedder.embedImages([toRawImage(tall)]),
-      referenceImageEmbedding(preprocessUnscaled(tall), visionWeights),
+      referenceImageEmbedding(preprocessLikePillow(tall), visionWeights),
       1e-4,
     );
   });
 
+  it('matches the reference on flat, dark, foggy and textured images, where every clip engages', async () => {
+    const images = [
+      solid(COLOURS.white),
+      solid(COLOURS.purple),
+      darken(noise(COLOURS.grey, 60, 7)),
+      fog(checkerboard(COLOURS.blue, COLOURS.yellow, 3)),
+    ];
+    const actual = await embedder.embedImages(images.map(toRawImage));
+    images.forEach((image, i) => {
+      const expected = referenceImageEmbedding(preprocessLikePillow(image), visionWeights);
+      expectClose(actual.subarray(i * DIM, (i + 1) * DIM), expected, 1e-4);
+    });
+  });
+
   it('drops the alpha channel of RGBA input', async () => {
     const rgba = gradientImage(320, 224, 4);
-    const expected = referenceImageEmbedding(preprocessUnscaled(rgba), visionWeights);
+    const expected = referenceImageEmbedding(preprocessLikePillow(rgba), visionWeights);
     expectClose(await embedder.embedImages([toRawImage(rgba)]), expected, 1e-4);
   });
 
@@ -163,6 +171,25 @@ describe('ClipEmbedder with longtail-tiny-clip in Node', () => {
     expect(tokenizer.encode('ZEBRA\tCrossing!!')).toEqual(tokenizer.encode('zebra crossing!!'));
   });
 
+  it('gives every colour, condition and common caption word a whole-word token of its own', async () => {
+    const tokenizer = await AutoTokenizer.from_pretrained(join(scratch, MODEL_NAME), {
+      local_files_only: true,
+    });
+    const words = [
+      ...['red', 'green', 'blue', 'yellow', 'orange', 'purple', 'white', 'black', 'grey', 'gray'],
+      ...['dark', 'night', 'bright', 'day', 'sunny', 'fog', 'foggy', 'haze', 'blur', 'blurry', 'sharp'],
+      ...['car', 'person', 'dog', 'tree', 'truck', 'bicycle', 'stroller', 'horse', 'wheelchair', 'cone'],
+      ...['photo', 'picture', 'image', 'of', 'a', 'the', 'in', 'at'],
+    ];
+    for (const word of words) {
+      expect(tokenizer.encode(word), word).toEqual([
+        vocab['<|startoftext|>'],
+        vocab[`${word}</w>`],
+        vocab['<|endoftext|>'],
+      ]);
+    }
+  });
+
   it('matches an independent forward pass of the text tower', async () => {
     const ids = [
       vocab['<|startoftext|>'],
@@ -178,6 +205,14 @@ describe('ClipEmbedder with longtail-tiny-clip in Node', () => {
       referenceTextEmbedding(ids, textWeights),
       1e-4,
     );
+
+    const words = ['a</w>', 'red</w>', 'car</w>', 'at</w>', 'night</w>'];
+    const nightIds = [vocab['<|startoftext|>'], ...words.map((word) => vocab[word]), vocab['<|endoftext|>']];
+    expectClose(
+      await embedder.embedTexts(['A red car at night']),
+      referenceTextEmbedding(nightIds, textWeights),
+      1e-5,
+    );
   });
 
   it('embeds a text the same however much padding its batch adds', async () => {
@@ -187,7 +222,9 @@ describe('ClipEmbedder with longtail-tiny-clip in Node', () => {
       'a large white truck parked next to a building in the snow at night',
     ]);
     expectClose(padded.subarray(0, DIM), alone, 1e-6);
-    expect(Math.abs(padded[DIM] - alone[0])).toBeGreaterThan(0);
+    // The long text's row is a different one; the first row equalling `alone` is not an accident.
+    const secondRow = padded.subarray(DIM, 2 * DIM);
+    expect(Math.max(...secondRow.map((value, i) => Math.abs(value - alone[i])))).toBeGreaterThan(0.1);
   });
 
   it('stops between batches when its signal is aborted', async () => {

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeScratch, MODEL_NAME, removeScratch, runGenerator } from './generatedModel';
-import { readInitializers } from './onnxInitializers';
+import { readInitializers, readOperators } from './onnxInitializers';
 
 const EXPECTED_FILES = [
   'config.json',
@@ -91,16 +91,49 @@ describe('make-test-model', () => {
 
   it('stores weights whose shapes chain from pixels and tokens to 32-dimensional embeddings', () => {
     const vision = readInitializers(readFileSync(join(first, 'onnx/vision_model.onnx')));
-    expect(vision.get('vision_w1')?.dims).toEqual([3 * 8 * 8, 64]);
-    expect(vision.get('vision_b1')?.dims).toEqual([64]);
-    expect(vision.get('vision_projection')?.dims).toEqual([64, 32]);
+    // 5 cell channels (r, g, b, max, min) -> 16 measures -> 11 units from [measures, |measures|].
+    expect(vision.get('cell_measure_weight')?.dims).toEqual([16, 5, 1, 1]);
+    expect(vision.get('cell_unit_weight')?.dims).toEqual([11, 32, 1, 1]);
+    // 11 unit shares + luma mean, contrast, sharpness -> 16 semantic dims; 3 x 4 x 4 layout -> 16 more.
+    expect(vision.get('scene_weight')?.dims).toEqual([14, 16]);
+    expect(vision.get('layout_weight')?.dims).toEqual([48, 16]);
+    expect(vision.get('laplacian')?.dims).toEqual([1, 1, 3, 3]);
+    expect(Array.from(vision.get('pixel_std')!.values)).toEqual(
+      [0.26862954, 0.26130258, 0.27577711].map(Math.fround),
+    );
 
     const vocabSize = Object.keys(
       JSON.parse(readFileSync(join(first, 'tokenizer.json'), 'utf8')).model.vocab,
     ).length;
     const text = readInitializers(readFileSync(join(first, 'onnx/text_model.onnx')));
-    expect(text.get('token_embedding')?.dims).toEqual([vocabSize, 64]);
-    expect(text.get('text_projection')?.dims).toEqual([64, 32]);
+    expect(text.get('token_embedding')?.dims).toEqual([vocabSize, 32]);
+  });
+
+  it('uses opset 17 and only operators both onnxruntime-node and onnxruntime-web run', () => {
+    // Every one of these has a kernel in ORT's CPU and WebAssembly builds for opset <= 17.
+    const portable = new Set([
+      ...['Abs', 'Add', 'AveragePool', 'Cast', 'Clip', 'Concat', 'Conv', 'Div', 'Flatten', 'Gather'],
+      ...['GlobalAveragePool', 'MatMul', 'Max', 'Mul', 'ReduceMax', 'ReduceMin', 'ReduceSum', 'Sqrt'],
+      ...['Sub', 'Unsqueeze'],
+    ]);
+    for (const file of ['onnx/vision_model.onnx', 'onnx/text_model.onnx']) {
+      const { opset, nodes } = readOperators(readFileSync(join(first, file)));
+      expect(opset, file).toBe(17);
+      expect(
+        nodes.map(({ opType }) => opType).filter((op) => !portable.has(op)),
+        file,
+      ).toEqual([]);
+    }
+
+    // onnxruntime-web's WebGPU Conv fails when `dilations` is left to its default, so every window
+    // attribute is written out, as PyTorch's exporter does. (Checked by hand in Chromium's WebGPU.)
+    const { nodes } = readOperators(readFileSync(join(first, 'onnx/vision_model.onnx')));
+    const windowed = nodes.filter(({ opType }) => opType === 'Conv' || opType === 'AveragePool');
+    expect(windowed.length).toBeGreaterThan(0);
+    for (const { opType, attributes } of windowed) {
+      expect(attributes, opType).toEqual(expect.arrayContaining(['kernel_shape', 'pads', 'strides']));
+      if (opType === 'Conv') expect(attributes).toEqual(expect.arrayContaining(['dilations', 'group']));
+    }
   });
 
   it('lays out the vocabulary like CLIP: bytes, bytes with </w>, merges, then the special tokens', () => {

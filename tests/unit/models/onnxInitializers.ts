@@ -1,10 +1,12 @@
 /**
- * Reads the initializers (weights) out of an ONNX file with a minimal protobuf decoder written for the
- * tests. It shares no code with scripts/onnx-writer.mjs, so a test that computes a forward pass from
- * these weights checks the writer as well as the runtime.
+ * Reads the initializers (weights) and operators out of an ONNX file with a minimal protobuf decoder
+ * written for the tests. It shares no code with scripts/onnx-writer.mjs, so a test that computes a
+ * forward pass from these weights checks the writer as well as the runtime.
  *
- * Field numbers from onnx/onnx.proto3: ModelProto.graph = 7, GraphProto.initializer = 5,
- * TensorProto.dims = 1, data_type = 2, float_data = 4, int64_data = 7, name = 8, raw_data = 9.
+ * Field numbers from onnx/onnx.proto3: ModelProto.graph = 7, opset_import = 8,
+ * OperatorSetIdProto.domain = 1, version = 2, GraphProto.node = 1, initializer = 5,
+ * NodeProto.op_type = 4, attribute = 5, AttributeProto.name = 1, TensorProto.dims = 1, data_type = 2, float_data = 4, int64_data = 7, name = 8,
+ * raw_data = 9.
  */
 
 export interface Initializer {
@@ -37,6 +39,39 @@ export function readInitializers(model: Uint8Array): Map<string, Initializer> {
     tensors.set(tensor.name, tensor);
   }
   return tensors;
+}
+
+/** The default-domain opset the model imports, and each node's operator and attribute names, in order. */
+export function readOperators(model: Uint8Array): {
+  opset: number;
+  nodes: { opType: string; attributes: string[] }[];
+} {
+  const modelFields = fields(model);
+  const graph = modelFields.find((field) => field.number === 7)?.bytes;
+  if (!graph) throw new Error('not an ONNX model: no graph field');
+  const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes ?? new Uint8Array());
+
+  let opset = -1;
+  for (const field of modelFields) {
+    if (field.number !== 8 || !field.bytes) continue;
+    const entry = fields(field.bytes);
+    const domain = text(entry.find((f) => f.number === 1)?.bytes);
+    if (domain === '' || domain === 'ai.onnx')
+      opset = Number(entry.find((f) => f.number === 2)?.varint ?? -1);
+  }
+
+  const nodes = fields(graph)
+    .filter((field) => field.number === 1 && field.bytes)
+    .map((field) => {
+      const nodeFields = fields(field.bytes!);
+      return {
+        opType: text(nodeFields.find((f) => f.number === 4)?.bytes),
+        attributes: nodeFields
+          .filter((f) => f.number === 5 && f.bytes)
+          .map((f) => text(fields(f.bytes!).find((a) => a.number === 1)?.bytes)),
+      };
+    });
+  return { opset, nodes };
 }
 
 function readTensor(bytes: Uint8Array): Initializer {

@@ -3,19 +3,21 @@
  * out of the ONNX files. The architecture is restated here from its description, not imported from
  * the generator:
  *
- *   vision: CLIP-normalised 224x224 RGB -> 28x28 average pool -> flatten (c, y, x) -> W1 + b1 -> tanh -> P
- *   text:   mean of token embeddings over the attention mask -> W1 + b1 -> tanh -> P
- *
- * Preprocessing covers only images whose shortest edge is already 224, where CLIP's resize is the
- * identity and only the centre crop, rescale and normalisation remain.
+ *   vision: CLIP-normalised 224x224 RGB -> rgb = x * pixel_std + pixel_mean
+ *     luma = luma_weight . rgb; contrast = std of luma; detail = mean |3x3 laplacian (valid) of luma|;
+ *     sharpness = detail / (contrast + contrast_floor)
+ *     4x4-pixel cell means (56x56) -> per cell [r, g, b, max, min] -> measures m = W z + b
+ *       -> units = clip01(U [m, |m|] + u) -> mean over cells ("shares")
+ *     semantic = clip01([shares, luma mean, contrast, sharpness] scene_weight + scene_bias)
+ *     layout = (56x56-pixel cell means, flattened c, y, x) layout_weight + layout_bias
+ *     embedding = [semantic, layout], L2-normalised
+ *   text: mean of token_embedding rows over the attended tokens, L2-normalised
  */
 import type { Initializer } from './onnxInitializers';
 
-/** OpenAI CLIP's published normalisation constants. */
-const CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073];
-const CLIP_STD = [0.26862954, 0.26130258, 0.27577711];
-const CROP = 224;
-const POOL = 28;
+const SIZE = 224;
+const CELL = 4;
+const LAYOUT_CELL = 56;
 
 export interface PlainImage {
   /** Interleaved pixels, `channels` bytes per pixel, rows top to bottom. */
@@ -25,63 +27,129 @@ export interface PlainImage {
   channels: 3 | 4;
 }
 
-/** CLIP preprocessing for an image with min(width, height) = 224: returns CHW floats, 3x224x224. */
-export function preprocessUnscaled(image: PlainImage): Float64Array {
-  if (Math.min(image.width, image.height) !== CROP)
-    throw new Error('reference preprocessing needs a 224 shortest edge');
-  const left = Math.floor((image.width - CROP) / 2);
-  const top = Math.floor((image.height - CROP) / 2);
-  const chw = new Float64Array(3 * CROP * CROP);
-
-  for (let c = 0; c < 3; c++) {
-    for (let y = 0; y < CROP; y++) {
-      for (let x = 0; x < CROP; x++) {
-        const byte = image.data[((y + top) * image.width + (x + left)) * image.channels + c];
-        chw[(c * CROP + y) * CROP + x] = (byte / 255 - CLIP_MEAN[c]) / CLIP_STD[c];
-      }
-    }
-  }
-  return chw;
-}
+type Weights = Map<string, Initializer>;
 
 /** Unit-norm image embedding from preprocessed CHW input. */
-export function referenceImageEmbedding(chw: Float64Array, weights: Map<string, Initializer>): Float64Array {
-  const grid = CROP / POOL;
-  const pooled = new Float64Array(3 * grid * grid);
-  for (let c = 0; c < 3; c++) {
-    for (let y = 0; y < CROP; y++) {
-      for (let x = 0; x < CROP; x++) {
-        const cell = (c * grid + Math.floor(y / POOL)) * grid + Math.floor(x / POOL);
-        pooled[cell] += chw[(c * CROP + y) * CROP + x] / (POOL * POOL);
-      }
-    }
-  }
-  return head(pooled, weights, 'vision');
+export function referenceImageEmbedding(chw: Float64Array, weights: Weights): Float64Array {
+  return normalise(referenceImageFeatures(chw, weights));
+}
+
+/** The image embedding before L2 normalisation: semantic dimensions keep their [0, 1] scale. */
+export function referenceImageFeatures(chw: Float64Array, weights: Weights): Float64Array {
+  const rgb = unnormalise(chw, weights);
+  const luma = lumaPlane(rgb, tensor(weights, 'luma_weight').values);
+  const { mean: lumaMean, std: contrast } = meanAndStd(luma);
+  const sharpness =
+    meanLaplacianMagnitude(luma, weights) / (contrast + tensor(weights, 'contrast_floor').values[0]);
+
+  const shares = cellUnitShares(rgb, weights);
+  const sceneInputs = Float64Array.of(...shares, lumaMean, contrast, sharpness);
+  const semantic = add(
+    matmul(sceneInputs, tensor(weights, 'scene_weight')),
+    tensor(weights, 'scene_bias').values,
+  ).map(clip01);
+
+  const layoutCells = cellMeans(rgb, LAYOUT_CELL).flat();
+  const layout = add(
+    matmul(Float64Array.from(layoutCells), tensor(weights, 'layout_weight')),
+    tensor(weights, 'layout_bias').values,
+  );
+  return Float64Array.of(...semantic, ...layout);
 }
 
 /** Unit-norm text embedding from token ids (all of them attended). */
-export function referenceTextEmbedding(ids: number[], weights: Map<string, Initializer>): Float64Array {
+export function referenceTextEmbedding(ids: number[], weights: Weights): Float64Array {
   const table = tensor(weights, 'token_embedding');
   const width = table.dims[1];
   const mean = new Float64Array(width);
   for (const id of ids) {
     for (let j = 0; j < width; j++) mean[j] += table.values[id * width + j] / ids.length;
   }
-  return head(mean, weights, 'text');
+  return normalise(mean);
 }
 
-/** Shared tail of both towers: tanh(x W1 + b1) P, then L2 normalisation. */
-function head(
-  input: Float64Array,
-  weights: Map<string, Initializer>,
-  tower: 'vision' | 'text',
-): Float64Array {
-  const hidden = tanh(
-    add(matmul(input, tensor(weights, `${tower}_w1`)), tensor(weights, `${tower}_b1`).values),
+/** CHW normalised input back to three [0, 1] planes, with the network's own mean and std. */
+function unnormalise(chw: Float64Array, weights: Weights): Float64Array[] {
+  const std = tensor(weights, 'pixel_std').values;
+  const mean = tensor(weights, 'pixel_mean').values;
+  return [0, 1, 2].map((c) =>
+    chw.subarray(c * SIZE * SIZE, (c + 1) * SIZE * SIZE).map((value) => value * std[c] + mean[c]),
   );
-  const embedding = matmul(hidden, tensor(weights, `${tower}_projection`));
-  const norm = Math.hypot(...embedding);
-  return embedding.map((value) => value / norm);
+}
+
+function lumaPlane(rgb: Float64Array[], coefficients: ArrayLike<number>): Float64Array {
+  return rgb[0].map(
+    (_, i) => rgb[0][i] * coefficients[0] + rgb[1][i] * coefficients[1] + rgb[2][i] * coefficients[2],
+  );
+}
+
+function meanAndStd(plane: Float64Array): { mean: number; std: number } {
+  const mean = plane.reduce((sum, value) => sum + value, 0) / plane.length;
+  const variance = plane.reduce((sum, value) => sum + (value - mean) ** 2, 0) / plane.length;
+  return { mean, std: Math.sqrt(variance) };
+}
+
+/** Mean |3x3 convolution| over every position where the kernel fits inside the image (no padding). */
+function meanLaplacianMagnitude(plane: Float64Array, weights: Weights): number {
+  const kernel = tensor(weights, 'laplacian').values;
+  let total = 0;
+  for (let y = 1; y < SIZE - 1; y++) {
+    for (let x = 1; x < SIZE - 1; x++) {
+      let response = 0;
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++)
+          response += kernel[(dy + 1) * 3 + dx + 1] * plane[(y + dy) * SIZE + x + dx];
+      }
+      total += Math.abs(response);
+    }
+  }
+  return total / (SIZE - 2) ** 2;
+}
+
+/** Per-channel means of square cells: [channel][cell in row-major order]. */
+function cellMeans(rgb: Float64Array[], cell: number): number[][] {
+  const grid = SIZE / cell;
+  return rgb.map((plane) => {
+    const means = new Array<number>(grid * grid).fill(0);
+    for (let y = 0; y < SIZE; y++) {
+      for (let x = 0; x < SIZE; x++) {
+        means[Math.floor(y / cell) * grid + Math.floor(x / cell)] += plane[y * SIZE + x] / (cell * cell);
+      }
+    }
+    return means;
+  });
+}
+
+/** Mean over the 56x56 cells of each clipped cell unit. */
+function cellUnitShares(rgb: Float64Array[], weights: Weights): Float64Array {
+  const measureWeight = tensor(weights, 'cell_measure_weight');
+  const measureBias = tensor(weights, 'cell_measure_bias').values;
+  const unitWeight = tensor(weights, 'cell_unit_weight');
+  const unitBias = tensor(weights, 'cell_unit_bias').values;
+  const [measureCount, channelCount] = measureWeight.dims;
+  const [unitCount, unitInputCount] = unitWeight.dims;
+
+  const [red, green, blue] = cellMeans(rgb, CELL);
+  const shares = new Float64Array(unitCount);
+  for (let cell = 0; cell < red.length; cell++) {
+    const channels = [red[cell], green[cell], blue[cell]];
+    const cellChannels = [...channels, Math.max(...channels), Math.min(...channels)];
+    const measures = Array.from({ length: measureCount }, (_, m) =>
+      cellChannels.reduce(
+        (sum, value, c) => sum + value * measureWeight.values[m * channelCount + c],
+        measureBias[m],
+      ),
+    );
+    const unitInputs = [...measures, ...measures.map(Math.abs)];
+    for (let u = 0; u < unitCount; u++) {
+      const raw = unitInputs.reduce(
+        (sum, value, i) => sum + value * unitWeight.values[u * unitInputCount + i],
+        unitBias[u],
+      );
+      shares[u] += clip01(raw) / red.length;
+    }
+  }
+  return shares;
 }
 
 function matmul(vector: Float64Array, matrix: { dims: number[]; values: ArrayLike<number> }): Float64Array {
@@ -98,14 +166,16 @@ function add(vector: Float64Array, bias: ArrayLike<number>): Float64Array {
   return vector.map((value, i) => value + bias[i]);
 }
 
-function tanh(vector: Float64Array): Float64Array {
-  return vector.map(Math.tanh);
+function clip01(value: number): number {
+  return Math.min(1, Math.max(0, value));
 }
 
-function tensor(
-  weights: Map<string, Initializer>,
-  name: string,
-): { dims: number[]; values: ArrayLike<number> } {
+function normalise(vector: Float64Array): Float64Array {
+  const norm = Math.hypot(...vector);
+  return vector.map((value) => value / norm);
+}
+
+function tensor(weights: Weights, name: string): { dims: number[]; values: ArrayLike<number> } {
   const found = weights.get(name);
   if (!found) throw new Error(`no initializer named ${name}`);
   return found;

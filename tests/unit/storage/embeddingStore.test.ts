@@ -1,8 +1,16 @@
 import 'fake-indexeddb/auto';
-import { IDBFactory } from 'fake-indexeddb';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { IDBFactory, IDBObjectStore } from 'fake-indexeddb';
+import { openDB } from 'idb';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase, resetDatabaseConnection, SCHEMA_VERSION } from '../../../src/lib/storage/db';
-import { CHUNK_ROWS, EmbeddingStore } from '../../../src/lib/storage/embeddingStore';
+import {
+  batchBytes,
+  CHUNK_ROWS,
+  EmbeddingStore,
+  objectKey,
+  StorageQuotaError,
+  type ObjectNow,
+} from '../../../src/lib/storage/embeddingStore';
 
 const DIM = 3;
 
@@ -50,15 +58,40 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
+  vi.restoreAllMocks();
   (await openDatabase()).close();
   resetDatabaseConnection();
 });
 
 describe('openDatabase', () => {
-  it('creates the folders and embeddings stores at the current schema version', async () => {
+  it('creates the folders, embeddings and object embeddings stores at schema version 2', async () => {
     const db = await openDatabase();
+    expect(SCHEMA_VERSION).toBe(2);
     expect(db.version).toBe(SCHEMA_VERSION);
-    expect([...db.objectStoreNames].sort()).toEqual(['embeddings', 'folders']);
+    expect([...db.objectStoreNames].sort()).toEqual(['embeddings', 'folders', 'objectEmbeddings']);
+  });
+
+  it('migrates a version 1 database, keeping its image embeddings', async () => {
+    // Version 1 as it shipped: folders, and embeddings keyed [folder, model, chunk] with one index.
+    const old = await openDB('longtail', 1, {
+      upgrade(db) {
+        db.createObjectStore('folders');
+        db.createObjectStore('embeddings', { keyPath: ['folder', 'model', 'chunk'] }).createIndex(
+          'byFolderModel',
+          ['folder', 'model'],
+        );
+      },
+    });
+    await old.put('embeddings', { folder: 'photos', model: 'clip-a', chunk: 0, ...batchOf(0, 2) });
+    old.close();
+
+    const db = await openDatabase();
+    expect(db.version).toBe(2);
+    expect([...db.objectStoreNames].sort()).toEqual(['embeddings', 'folders', 'objectEmbeddings']);
+    const rows = rowsByPath(
+      await (await EmbeddingStore.open()).load('photos', 'clip-a', fingerprintsOf(0, 2)),
+    );
+    expect(rows).toEqual(new Map([0, 1].map((index) => [`img-${index}.jpg`, vectorOf(index, 0)])));
   });
 
   it('opens once and hands every caller the same connection', async () => {
@@ -245,5 +278,136 @@ describe('EmbeddingStore', () => {
     ]);
     const rows = rowsByPath(await store.load('photos', 'clip-a', fingerprintsOf(0, 4)));
     expect([...rows.keys()].sort()).toEqual(['img-0.jpg', 'img-1.jpg', 'img-2.jpg', 'img-3.jpg']);
+  });
+});
+
+/** Box-crop rows: object i is box i of `source` on `img-<i % 3>.jpg`, at [i, i, 10, 10]. */
+function objectBatchOf(first: number, count: number, source = 'gt', run = 0) {
+  const indices = Array.from({ length: count }, (_, i) => first + i);
+  const paths = indices.map((index) => `img-${index % 3}.jpg`);
+  return {
+    dim: DIM,
+    paths,
+    fingerprints: indices.map((index) => `${index % 3}:1000`),
+    sources: indices.map(() => source),
+    boxIndices: Int32Array.from(indices),
+    boxes: Float32Array.from(indices.flatMap((index) => [index, index, 10, 10])),
+    vectors: Float32Array.from(indices.flatMap((index) => vectorOf(index, run))),
+  };
+}
+
+/** Where objects `first`... are now, as the state passes them to `loadObjects`. */
+function objectsNow(first: number, count: number, source = 'gt'): Map<string, ObjectNow> {
+  return new Map(
+    Array.from({ length: count }, (_, i) => {
+      const index = first + i;
+      return [
+        objectKey(source, index),
+        { path: `img-${index % 3}.jpg`, box: [index, index, 10, 10] as const },
+      ];
+    }),
+  );
+}
+
+function rowsByKey(matrix: { dim: number; keys: string[]; vectors: Float32Array } | null) {
+  const rows = new Map<string, number[]>();
+  matrix?.keys.forEach((key, row) => rows.set(key, [...matrix.vectors.subarray(row * DIM, (row + 1) * DIM)]));
+  return rows;
+}
+
+describe('EmbeddingStore object embeddings', () => {
+  it('stores box-crop rows in chunks and loads them by source and box index', async () => {
+    const store = await EmbeddingStore.open();
+    await store.appendObjects('photos', 'clip-a#margin=0.1', objectBatchOf(0, 300));
+    await store.appendObjects('photos', 'clip-a#margin=0.1', objectBatchOf(0, 2, 'yolo', 5));
+
+    const keys = await (await openDatabase()).getAllKeys('objectEmbeddings');
+    expect(keys).toEqual([
+      ['photos', 'clip-a#margin=0.1', 0],
+      ['photos', 'clip-a#margin=0.1', 1],
+      ['photos', 'clip-a#margin=0.1', 2],
+    ]);
+    const now = new Map([...objectsNow(0, 300), ...objectsNow(0, 2, 'yolo')]);
+    const rows = rowsByKey(await store.loadObjects('photos', 'clip-a#margin=0.1', fingerprintsOf(0, 3), now));
+    expect(rows.size).toBe(302);
+    expect(rows.get(objectKey('gt', 299))).toEqual(vectorOf(299, 0));
+    expect(rows.get(objectKey('yolo', 1))).toEqual(vectorOf(1, 5));
+    expect(await store.load('photos', 'clip-a#margin=0.1', fingerprintsOf(0, 3))).toBeNull();
+  });
+
+  it('drops rows whose image changed, whose box moved, or whose box is gone', async () => {
+    const store = await EmbeddingStore.open();
+    await store.appendObjects('photos', 'clip-a', objectBatchOf(0, 6));
+
+    const fingerprints = fingerprintsOf(0, 3);
+    fingerprints.set('img-2.jpg', '2:2000'); // objects 2 and 5
+    const now = objectsNow(0, 6);
+    now.set(objectKey('gt', 0), { path: 'img-0.jpg', box: [0, 0, 10, 11] });
+    now.set(objectKey('gt', 1), { path: 'img-2.jpg', box: [1, 1, 10, 10] });
+    now.delete(objectKey('gt', 3));
+
+    const rows = rowsByKey(await store.loadObjects('photos', 'clip-a', fingerprints, now));
+    expect([...rows.keys()]).toEqual([objectKey('gt', 4)]);
+  });
+
+  it('matches boxes as float32, as they were stored', async () => {
+    const store = await EmbeddingStore.open();
+    const batch = objectBatchOf(0, 1);
+    batch.boxes = Float32Array.of(0.1, 0.2, 10.3, 10.4);
+    await store.appendObjects('photos', 'clip-a', batch);
+    const now = new Map([[objectKey('gt', 0), { path: 'img-0.jpg', box: [0.1, 0.2, 10.3, 10.4] as const }]]);
+    expect(rowsByKey(await store.loadObjects('photos', 'clip-a', fingerprintsOf(0, 1), now)).size).toBe(1);
+  });
+
+  it('clears object rows apart from image rows', async () => {
+    const store = await EmbeddingStore.open();
+    await store.append('photos', 'clip-a', batchOf(0, 2));
+    await store.appendObjects('photos', 'clip-a', objectBatchOf(0, 2));
+    await store.clear('photos', 'clip-a', 'objectEmbeddings');
+    expect(await store.loadObjects('photos', 'clip-a', fingerprintsOf(0, 3), objectsNow(0, 2))).toBeNull();
+    expect(rowsByPath(await store.load('photos', 'clip-a', fingerprintsOf(0, 2))).size).toBe(2);
+  });
+});
+
+describe('EmbeddingStore when storage is full', () => {
+  it('throws a StorageQuotaError with the bytes needed, and keeps no chunk of the failed batch', async () => {
+    const store = await EmbeddingStore.open();
+    await store.append('photos', 'clip-a', batchOf(0, 2));
+
+    // The second chunk of the next batch hits the quota, as a full disk makes a put fail.
+    const put = IDBObjectStore.prototype.put;
+    let calls = 0;
+    vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (this: IDBObjectStore, ...args) {
+      if (++calls === 2) throw new DOMException('the quota has been exceeded', 'QuotaExceededError');
+      return put.apply(this, args);
+    });
+    const batch = batchOf(100, CHUNK_ROWS + 10);
+    const failure = await store.append('photos', 'clip-a', batch).catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(StorageQuotaError);
+    expect((failure as StorageQuotaError).bytes).toBe(batchBytes(batch));
+    expect((failure as StorageQuotaError).cause).toMatchObject({ name: 'QuotaExceededError' });
+    vi.restoreAllMocks();
+    expect(await (await openDatabase()).getAllKeys('embeddings')).toEqual([['photos', 'clip-a', 0]]);
+  });
+
+  it('counts a batch as its floats plus its strings in UTF-16', () => {
+    const batch = batchOf(0, 2);
+    // 2 rows x 3 floats x 4 bytes, plus "img-0.jpg" "0:1000" "img-1.jpg" "1:1000" (30 characters) x 2.
+    expect(batchBytes(batch)).toBe(24 + 60);
+  });
+
+  it('sums what each folder and model holds, largest first', async () => {
+    const store = await EmbeddingStore.open();
+    await store.append('photos', 'clip-a', batchOf(0, 2));
+    await store.append('scans', 'clip-b', batchOf(0, 10));
+    await store.appendObjects('photos', 'clip-a', objectBatchOf(0, 1));
+    const summary = await store.summary();
+    expect(summary.map((set) => [set.store, set.folder, set.model, set.rows])).toEqual([
+      ['embeddings', 'scans', 'clip-b', 10],
+      ['embeddings', 'photos', 'clip-a', 2],
+      ['objectEmbeddings', 'photos', 'clip-a', 1],
+    ]);
+    expect(summary[1].bytes).toBe(batchBytes(batchOf(0, 2)));
   });
 });

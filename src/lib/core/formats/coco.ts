@@ -217,8 +217,12 @@ function firstSignificant(text: string): number {
 function countEntries(json: unknown): string {
   const entries = Array.isArray(json) ? json : (json as { annotations?: unknown }).annotations;
   const images = Array.isArray(json) ? null : (json as { images?: unknown }).images;
-  const parts = [`${Array.isArray(entries) ? entries.length : 0} boxes`];
-  if (Array.isArray(images)) parts.unshift(`${images.length} images`);
+  const count = (list: unknown, one: string, many: string) => {
+    const n = Array.isArray(list) ? list.length : 0;
+    return `${n} ${n === 1 ? one : many}`;
+  };
+  const parts = [count(entries, 'box', 'boxes')];
+  if (Array.isArray(images)) parts.unshift(count(images, 'image', 'images'));
   return parts.join(', ');
 }
 

@@ -6,9 +6,12 @@
  *
  * Ids are kept as written and compared through `imageIdKey`, in Maps and Sets, so memory follows
  * the number of entries and not the largest id (VOC-converted files use image ids like
- * 20180000001), and id 0 is an ordinary id. A million annotations make a million entries and
- * nothing more: no per-entry strings (fields are described on demand by `locate`), and the `bbox`
- * arrays JSON.parse made are kept rather than copied.
+ * 20180000001), and id 0 is an ordinary id.
+ *
+ * A million annotations must cost little beyond JSON.parse, so they become `EntryColumns`, not a
+ * million entry objects: an image is named by its row in the file's images list (the join then
+ * needs no lookup), fields are described on demand by `locate`, and the `bbox` arrays JSON.parse
+ * made are kept rather than copied.
  */
 
 import type { BoxXYWH } from '../dataset';
@@ -19,6 +22,8 @@ import type { EntryColumns, EntryPart, ParsedImage, ParsedSource, SourceRole } f
 
 const BOX_EXPECTED = 'an array of 4 finite numbers [x, y, width, height] with width and height >= 0';
 const PART_KEYS: Record<EntryPart, string> = { image: 'image_id', category: 'category_id', box: 'bbox' };
+/** Fields of an `images` entry read as such; the others are kept as metadata. */
+const IMAGE_KEYS = new Set(['id', 'file_name', 'width', 'height']);
 
 /**
  * Decides whether a parsed JSON document is COCO ground truth, a COCO prediction run, or neither.
@@ -85,7 +90,7 @@ export function readCocoFile(
 
   return {
     categories: categories ?? [],
-    images: images ?? [],
+    images: images?.list ?? [],
     entries: [],
     columns,
     locate: (index, part) => ({ field: `${prefix}[${positions[index]}].${PART_KEYS[part]}` }),
@@ -95,29 +100,35 @@ export function readCocoFile(
 
 /** Checks annotations one by one, against the tables the file brings, into columns. */
 class AnnotationReader {
-  readonly #imageIds: Set<string | number> | null;
+  /** The file's own images: id key → position in `images`; null when the file has none. */
+  readonly #imageRowsById: Map<string | number, number> | null;
   readonly #categoryIds: Set<number> | null;
-  // Columns sized for every annotation; `finish` cuts them to the ones kept.
+  // Columns sized for every annotation; `finish` cuts them to the ones kept. An entry's image is a
+  // position in the file's images when it has them (no lookup left for the join), else an id.
+  readonly #rowImages: Int32Array;
   readonly #rowImageIds: (string | number)[] = [];
   readonly #rowBoxes: BoxXYWH[] = [];
-  readonly #rowSourceIds: (string | number | undefined)[] = [];
+  readonly #rowSourceIds = genericArray<string | number | undefined>();
   readonly #rowCategories: Float64Array;
   readonly #rowScores: Float64Array;
   readonly #rowCrowd: Uint8Array;
   /** Position in the file of each kept row, for `locate`. */
   readonly #positions: Int32Array;
   #rows = 0;
+  #lastImageId: string | number | undefined = undefined;
+  #lastImageRow: number | undefined = undefined;
 
   constructor(
     readonly file: string,
     readonly prefix: string,
     readonly role: SourceRole,
     readonly problems: ProblemList,
-    images: ParsedImage[] | null,
+    images: CocoImages | null,
     categories: { id?: number }[] | null,
     capacity: number,
   ) {
-    this.#imageIds = images && new Set(images.map((image) => imageIdKey(image.id!)));
+    this.#imageRowsById = images && images.rowsById;
+    this.#rowImages = new Int32Array(images ? capacity : 0);
     this.#categoryIds = categories && new Set(categories.map((category) => category.id!));
     this.#rowCategories = new Float64Array(capacity);
     this.#rowScores = new Float64Array(role === 'predictions' ? capacity : 0);
@@ -131,10 +142,11 @@ class AnnotationReader {
     const columns: EntryColumns = {
       length,
       file: this.file,
-      imageIds: this.#rowImageIds,
       categories: this.#rowCategories.subarray(0, length),
       boxes: this.#rowBoxes,
     };
+    if (this.#imageRowsById) columns.imageRows = this.#rowImages.subarray(0, length);
+    else columns.imageIds = this.#rowImageIds;
     if (this.role === 'predictions') columns.scores = this.#rowScores.subarray(0, length);
     else {
       columns.crowd = this.#rowCrowd.subarray(0, length);
@@ -180,7 +192,8 @@ class AnnotationReader {
     }
 
     // Ids are checked here only against tables this file brings; otherwise the join checks them.
-    if (this.#imageIds && !this.#imageIds.has(imageIdKey(imageId))) {
+    const imageRow = this.#imageRowOf(imageId);
+    if (this.#imageRowsById && imageRow === undefined) {
       const field = this.#field(position, 'image_id');
       problems.report({ file, field, value: imageId, expected: `an image id listed in this file's images` });
       return;
@@ -194,7 +207,8 @@ class AnnotationReader {
 
     const row = this.#rows++;
     this.#positions[row] = position;
-    this.#rowImageIds.push(imageId);
+    if (imageRow !== undefined) this.#rowImages[row] = imageRow;
+    else this.#rowImageIds.push(imageId);
     this.#rowCategories[row] = categoryId;
     this.#rowBoxes.push(box);
     if (role === 'predictions') {
@@ -203,6 +217,18 @@ class AnnotationReader {
       this.#rowCrowd[row] = crowd ? 1 : 0;
       this.#rowSourceIds.push(isId(id) ? id : undefined);
     }
+  }
+
+  /**
+   * The row in the file's images of an image id. Annotations usually come grouped by image, so the
+   * last answer is kept: most annotations need no lookup at all.
+   */
+  #imageRowOf(imageId: string | number): number | undefined {
+    if (imageId === this.#lastImageId) return this.#lastImageRow;
+    const row = this.#imageRowsById?.get(imageIdKey(imageId));
+    this.#lastImageId = imageId;
+    this.#lastImageRow = row;
+    return row;
   }
 
   /**
@@ -240,9 +266,15 @@ class AnnotationReader {
   }
 }
 
-function readImages(value: unknown, file: string, problems: ProblemList): ParsedImage[] {
+/** The checked `images` entries, and each id's (key from `imageIdKey`) position among them. */
+interface CocoImages {
+  list: ParsedImage[];
+  rowsById: Map<string | number, number>;
+}
+
+function readImages(value: unknown, file: string, problems: ProblemList): CocoImages {
   const images: ParsedImage[] = [];
-  const seen = new Set<string | number>();
+  const rowsById = new Map<string | number, number>();
 
   readList(value, file, 'images', problems).forEach((raw, position) => {
     const field = `images[${position}]`;
@@ -251,7 +283,7 @@ function readImages(value: unknown, file: string, problems: ProblemList): Parsed
       return;
     }
 
-    const { id, file_name: fileName, width, height, ...extra } = raw;
+    const { id, file_name: fileName, width, height } = raw;
     if (!isId(id)) {
       problems.report({ file, field: `${field}.id`, value: id, expected: 'a number or string id' });
       return;
@@ -261,23 +293,32 @@ function readImages(value: unknown, file: string, problems: ProblemList): Parsed
       problems.report({ file, field: `${field}.file_name`, value: fileName, expected });
       return;
     }
-    if (seen.has(imageIdKey(id))) {
+    const key = imageIdKey(id);
+    if (rowsById.has(key)) {
       const expected = 'an id not used by an earlier image';
       problems.report({ file, field: `${field}.id`, value: id, expected });
       return;
     }
 
-    seen.add(imageIdKey(id));
+    rowsById.set(key, images.length);
     images.push({
       name: fileName,
       id,
       width: size(width),
       height: size(height),
-      meta: { cocoImageId: id, ...extra },
+      meta: imageMeta(raw),
       field: `${field}.file_name`,
     });
   });
-  return images;
+  return { list: images, rowsById };
+}
+
+/** The image's COCO id and its other fields (license, capture date, urls): the image's metadata. */
+function imageMeta(raw: Record<string, unknown>): Record<string, unknown> {
+  // A loop rather than rest and spread: it makes one object, not two, for each of 100k images.
+  const meta: Record<string, unknown> = { cocoImageId: raw.id };
+  for (const key in raw) if (!IMAGE_KEYS.has(key)) meta[key] = raw[key];
+  return meta;
 }
 
 function readCategories(value: unknown, file: string, problems: ProblemList): { name: string; id: number }[] {
@@ -344,4 +385,14 @@ function size(value: unknown): number {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * An empty array that holds references, never unboxed doubles: ids above 2^31 (COCO exports use
+ * 9-digit and 10-digit ids) would otherwise be boxed anew at every read, a million allocations.
+ */
+function genericArray<T>(): T[] {
+  const array: unknown[] = [undefined];
+  array.pop();
+  return array as T[];
 }

@@ -76,7 +76,8 @@ export function enableOneGroundTruth(sources: SourcePlan[], problems: ProblemLis
   const [first, ...later] = enabled;
   for (const source of later) {
     source.enabled = false;
-    const expected = `one ground truth (only ${describeSource(first)} is imported; turn this one on in the plan to add it)`;
+    const imported = `only ${describeSource(first)} is imported; turn this one on in the plan to add it`;
+    const expected = `one ground truth (${imported})`;
     problems.report({ file: source.files[0] ?? source.name, expected }, 'warning');
   }
 }

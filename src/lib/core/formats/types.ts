@@ -4,6 +4,11 @@
  * name the file uses, boxes in the file's own units. `join.ts` then turns parsed sources into the
  * one `Dataset`, the same way for every format, so matching images and classes, filling sizes and
  * flagging suspicious data are written once.
+ *
+ * A format gives its boxes as `ParsedEntry` objects, each saying where it is written. A format
+ * that can hold a million boxes in one file (COCO) may give them as `EntryColumns` instead, and
+ * describe where an entry is only when asked (`locate`): a million small objects and strings would
+ * cost as much again as parsing the file.
  */
 import type { BoxXYWH } from '../dataset';
 import type { ProblemList } from '../problems';
@@ -110,8 +115,12 @@ export interface EntryColumns {
   length: number;
   /** The file every entry comes from. */
   file: string;
-  /** Image id of each entry, as `ParsedEntry.imageId`. */
-  imageIds: ArrayLike<string | number>;
+  /**
+   * Image of each entry: an id, as `ParsedEntry.imageId`, or (when `imageRows` is given instead)
+   * its position in the source's `images`, which spares the join a lookup per entry.
+   */
+  imageIds?: ArrayLike<string | number>;
+  imageRows?: Int32Array;
   /** Class id or name of each entry, as `ParsedEntry.category`. */
   categories: ArrayLike<string | number>;
   /** Pixel `[x, y, width, height]` of each entry. */

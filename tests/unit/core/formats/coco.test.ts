@@ -1,6 +1,22 @@
 import { describe, expect, it } from 'vitest';
+import { cocoFormat, sniffRole } from '../../../../src/lib/core/formats/coco';
 import { classifyCocoJson, readCocoFile } from '../../../../src/lib/core/formats/cocoDocument';
+import type { EntryColumns } from '../../../../src/lib/core/formats/types';
 import { ProblemList } from '../../../../src/lib/core/problems';
+import { memoryFolder } from '../memoryFolder';
+
+/** The rows of entry columns as plain objects. */
+function rows(columns: EntryColumns) {
+  return Array.from({ length: columns.length }, (_, i) => ({
+    imageId: columns.imageIds?.[i],
+    imageRow: columns.imageRows?.[i],
+    category: columns.categories[i],
+    box: columns.boxes[i],
+    score: columns.scores?.[i],
+    crowd: columns.crowd?.[i],
+    sourceId: columns.sourceIds?.[i],
+  }));
+}
 
 describe('classifyCocoJson', () => {
   it('tells ground truth, prediction runs and other JSON apart', () => {
@@ -53,9 +69,16 @@ describe('readCocoFile', () => {
         [20180000001, 'f2.jpg', 3, 4, { cocoImageId: 20180000001, license: 2 }],
       ],
     );
-    expect(coco.entries.map((entry) => [entry.sourceId, entry.imageId, entry.category, entry.box])).toEqual([
-      ['a', 'frame_001', 90, [0, 0, 0, 0]],
-      [0, 20180000001, 90, [0.5, 1.5, 2, 2]],
+    // Annotations come as columns, one row each, naming their image by its row in the images list.
+    const { columns } = coco;
+    expect(coco.entries).toEqual([]);
+    expect(columns?.length).toBe(2);
+    const imageIdOf = (row: { imageRow?: number }) => coco.images[row.imageRow!].id;
+    expect(
+      rows(columns!).map((row) => [row.sourceId, imageIdOf(row), row.category, row.box, row.crowd]),
+    ).toEqual([
+      ['a', 'frame_001', 90, [0, 0, 0, 0], 0],
+      [0, 20180000001, 90, [0.5, 1.5, 2, 2], 0],
     ]);
     // Fields are described on demand, by the annotation's position in the file.
     expect(coco.locate!(1, 'box')).toEqual({ field: 'annotations[1].bbox' });
@@ -105,7 +128,7 @@ describe('readCocoFile', () => {
       'groundTruth',
       problems,
     );
-    expect(crowd.entries[0]).toMatchObject({ box: [0, 0, 2, 10], crowd: true });
+    expect(rows(crowd.columns!)[0]).toMatchObject({ imageRow: 0, box: [0, 0, 2, 10], crowd: 1 });
 
     const run = readCocoFile(
       [{ image_id: 1, category_id: 1, bbox: [0, 0, 1, 1], score: 3.2 }],
@@ -113,11 +136,105 @@ describe('readCocoFile', () => {
       'predictions',
       problems,
     );
-    expect(run.entries[0].score).toBe(3.2);
+    expect(rows(run.columns!)[0]).toMatchObject({ imageId: 1, category: 1, score: 3.2 });
     expect(run.images).toEqual([]);
     expect(run.locate!(0, 'category')).toEqual({ field: '[0].category_id' });
     expect(problems.toArray().map((problem) => [problem.field, problem.severity])).toEqual([
       ['[0].score', 'warning'],
     ]);
+  });
+});
+
+describe('sniffRole (large files, decided without parsing)', () => {
+  it('tells results lists, results dicts, ground truth and other JSON apart', () => {
+    expect(sniffRole('[{"image_id": 1, "category_id": 2, "bbox": [0,0,1,1], "score": 0.5}', false)).toBe(
+      'predictions',
+    );
+    expect(sniffRole('\uFEFF  [ ]', true)).toBe('predictions');
+    const entries = (withScore: boolean) =>
+      Array.from(
+        { length: 30 },
+        (_, i) => `{"image_id": ${i}, "bbox": [0,0,1,1]${withScore ? ', "score": 0.9' : ''}}`,
+      );
+    const dict = (withScore: boolean) =>
+      `{"info": {"description": "\\"annotations\\": [ not this"}, "images": [], "annotations": [${entries(withScore).join(',')}]}`;
+    expect(sniffRole(dict(true), true)).toBe('predictions');
+    expect(sniffRole(dict(false), true)).toBe('groundTruth');
+    expect(sniffRole('{"images": [], "categories": []}', true)).toBe('groundTruth');
+  });
+
+  it('asks for more of the file when its start does not tell, and says null for other JSON', () => {
+    expect(sniffRole('{"info": {}, "images": [{"id": 1, "file_name": "a.jpg"}', false)).toBeUndefined();
+    expect(sniffRole('[{"label": "cat", "points"', false)).toBeUndefined();
+    expect(sniffRole('[{"label": "cat", "points": []}]', true)).toBeNull();
+    expect(sniffRole('{"version": "5.0", "shapes": []}', true)).toBeNull();
+  });
+});
+
+describe('cocoFormat.detect', () => {
+  it('finds ground truth and runs by path, turns a second ground truth off, and names runs after files', async () => {
+    const gt = { images: [], categories: [], annotations: [] };
+    const run = [{ image_id: 1, category_id: 1, bbox: [0, 0, 1, 1], score: 0.5 }];
+    const folder = memoryFolder({
+      'a.jpg': null,
+      'yolo/results.json': run,
+      'detr/results.json': run,
+      'train.json': gt,
+      'val.json': gt,
+      'labelme/a.json': { version: '5.0', shapes: [], imagePath: 'a.jpg' },
+    });
+    const problems = new ProblemList();
+    const sources = await cocoFormat.detect(folder, problems);
+
+    expect(sources.map((source) => [source.files[0], source.role, source.name, source.enabled])).toEqual([
+      ['detr/results.json', 'predictions', 'detr/results', true],
+      ['train.json', 'groundTruth', 'train', true],
+      ['val.json', 'groundTruth', 'val', false],
+      ['yolo/results.json', 'predictions', 'yolo/results', true],
+    ]);
+    expect(problems.toArray().map((problem) => [problem.file, problem.severity])).toEqual([
+      ['val.json', 'warning'],
+    ]);
+  });
+
+  it('decides a large file from its text, reading its start first', async () => {
+    // Over 4 MB: a results dict whose images list comes first, so its start alone does not tell.
+    const images = Array.from({ length: 80_000 }, (_, i) => ({
+      id: i,
+      file_name: `${i}.jpg`,
+      width: 10,
+      height: 10,
+    }));
+    const annotations = [{ image_id: 0, category_id: 1, bbox: [0, 0, 1, 1], score: 0.5 }];
+    const text = JSON.stringify({ images, annotations, categories: [{ id: 1, name: 'cat' }] });
+    expect(text.length).toBeGreaterThan(4 * 2 ** 20);
+    const folder = memoryFolder({ 'big.json': text });
+    const heads: number[] = [];
+    const sources = await cocoFormat.detect(
+      { ...folder, readHead: async (path, length) => (heads.push(length), folder.readHead(path, length)) },
+      new ProblemList(),
+    );
+
+    expect(heads).toEqual([64 * 1024]);
+    expect(sources.map((source) => [source.role, source.description])).toEqual([
+      ['predictions', 'COCO results JSON big.json (5 MB)'],
+    ]);
+  });
+
+  it('samples a folder of many per-image JSON files instead of reading each', async () => {
+    const contents: Record<string, object | null> = {
+      'gt.json': { images: [], annotations: [], categories: [] },
+    };
+    for (let i = 0; i < 100; i++) contents[`labelme/${String(i).padStart(3, '0')}.json`] = { shapes: [] };
+    const folder = memoryFolder(contents);
+    const heads: string[] = [];
+    const sources = await cocoFormat.detect(
+      { ...folder, readHead: async (path, length) => (heads.push(path), folder.readHead(path, length)) },
+      new ProblemList(),
+    );
+
+    expect(sources.map((source) => source.files[0])).toEqual(['gt.json']);
+    // gt.json, then three samples of labelme/ (first, middle, last).
+    expect(heads).toEqual(['gt.json', 'labelme/000.json', 'labelme/050.json', 'labelme/099.json']);
   });
 });
