@@ -162,7 +162,9 @@ export async function executeImport(
   const context = createJoinContext(dataset, new ImagePathIndex(folder.images));
 
   // Ground truth first: it defines the classes, and the image ids results files may refer to.
-  const enabled = plan.sources.filter((source) => source.enabled);
+  // Copies, named anew: the user may have given two runs one name while editing the plan.
+  const enabled = plan.sources.filter((source) => source.enabled).map((source) => ({ ...source }));
+  uniqueRunNames(enabled);
   const sources = [
     ...enabled.filter((source) => source.role === 'groundTruth'),
     ...enabled.filter((source) => source.role !== 'groundTruth'),

@@ -156,6 +156,52 @@ describe('executeImport', () => {
     expect(dataset.runs).toEqual([]);
   });
 
+  it('merges two ground truths the user turned on, and keeps run names the user made equal apart', async () => {
+    const folder = memoryFolder({
+      'a.jpg': null,
+      'b.jpg': null,
+      'train.json': {
+        images: [{ id: 1, file_name: 'a.jpg', width: 10, height: 10 }],
+        categories: [{ id: 1, name: 'cat' }],
+        annotations: [{ id: 1, image_id: 1, category_id: 1, bbox: [1, 1, 2, 2] }],
+      },
+      'val.json': {
+        images: [{ id: 1, file_name: 'b.jpg', width: 10, height: 10 }],
+        categories: [
+          { id: 4, name: 'dog' },
+          { id: 7, name: 'cat' },
+        ],
+        annotations: [{ id: 1, image_id: 1, category_id: 7, bbox: [3, 3, 2, 2] }],
+      },
+      'x/dets.json': [{ image_id: 1, category_id: 1, bbox: [1, 1, 2, 2], score: 0.5 }],
+      'y/dets.json': [{ image_id: 1, category_id: 1, bbox: [1, 1, 2, 2], score: 0.5 }],
+    });
+    const plan = await planImport(folder, new ProblemList(), { formats: [cocoFormat] });
+    for (const source of plan.sources) {
+      source.enabled = true;
+      if (source.role === 'predictions') source.name = 'mine';
+    }
+    const { dataset, problems } = await executeImport(plan, folder, { formats: [cocoFormat] });
+
+    expect(problems).toEqual([]);
+    // val.json's "cat" (id 7) is train.json's "cat" (id 1); "dog" is new and keeps its id.
+    expect(dataset.categories).toEqual([
+      { id: 1, name: 'cat' },
+      { id: 4, name: 'dog' },
+    ]);
+    expect(dataset.groundTruth.map((box) => [dataset.images[box.imageIndex].path, box.categoryId])).toEqual([
+      ['a.jpg', 1],
+      ['b.jpg', 1],
+    ]);
+    // Image id 1 means a.jpg in train.json, which comes first.
+    expect(dataset.runs.map((run) => [run.name, dataset.images[run.predictions[0].imageIndex].path])).toEqual(
+      [
+        ['mine', 'a.jpg'],
+        ['mine (2)', 'a.jpg'],
+      ],
+    );
+  });
+
   it('reports progress a handful of times, not once per entry', async () => {
     const folder = memoryFolder({ 'a.jpg': null, 'boxes.txt': boxLines(50_000) });
     const progress: ImportProgress[] = [];

@@ -10,7 +10,7 @@
 
 import { DataError, isAbort } from '../errors';
 import type { ProblemList } from '../problems';
-import { classifyCocoJson, readCocoFile } from './cocoDocument';
+import { readCocoFile } from './cocoDocument';
 import { parseJsonFile } from './json';
 import { enableOneGroundTruth, nameRuns } from './plans';
 import type {
@@ -121,6 +121,26 @@ async function decideFile(
 }
 
 /**
+ * Decides whether a parsed JSON document is COCO ground truth, a COCO prediction run, or neither.
+ *
+ * A list is a results file. A dict is a prediction run when most of its `annotations` carry a
+ * `score`, and ground truth when it has `annotations`, `images` or `categories` otherwise.
+ *
+ * @returns the role, or null when the document is not COCO (e.g. a LabelMe file or a config).
+ */
+export function classifyCocoJson(json: unknown): SourceRole | null {
+  if (Array.isArray(json)) return json.every(isPlainObject) ? 'predictions' : null;
+  if (!isPlainObject(json)) return null;
+
+  const { annotations, images, categories } = json;
+  if (Array.isArray(annotations)) {
+    const scored = annotations.filter((entry) => isPlainObject(entry) && 'score' in entry).length;
+    return annotations.length > 0 && scored * 2 > annotations.length ? 'predictions' : 'groundTruth';
+  }
+  return Array.isArray(images) || Array.isArray(categories) ? 'groundTruth' : null;
+}
+
+/**
  * Whether a file whose text starts with `head` may be COCO: anything but a JSON object without a
  * COCO key in its first 64 KB. Text that is not JSON at all counts as "may be", so that its syntax
  * error is reported. Known shortcoming: a COCO file that puts over 64 KB of other keys before
@@ -130,8 +150,13 @@ function mayBeCoco(head: string): boolean {
   return head[firstSignificant(head)] !== '{' || COCO_KEY.test(head);
 }
 
+/**
+ * Whether a directory of many JSON files may hold COCO: its first, middle and last file, and its
+ * largest (an instances file among per-image files dwarfs them), are looked at.
+ */
 async function anyMayBeCoco(folder: FolderReader, files: FolderFile[]): Promise<boolean> {
-  const samples = [files[0], files[files.length >> 1], files[files.length - 1]];
+  const largest = files.reduce((large, file) => (file.size > large.size ? file : large));
+  const samples = [largest, files[0], files[files.length >> 1], files[files.length - 1]];
   for (const { path } of samples) {
     try {
       if (mayBeCoco(await readHeadText(folder, path))) return true;
@@ -233,4 +258,8 @@ function stem(path: string): string {
 function asDataError(error: unknown, file: string): DataError {
   if (error instanceof DataError) return error;
   return new DataError({ file, value: String(error), expected: 'a readable file' }, { cause: error });
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

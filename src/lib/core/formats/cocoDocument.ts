@@ -17,33 +17,13 @@
 import type { BoxXYWH } from '../dataset';
 import type { ProblemList } from '../problems';
 import { readRunLengthMask, runLengthBoundingBox } from './cocoRle';
-import { imageIdKey } from './join';
+import { imageIdKey } from './entryImages';
 import type { EntryColumns, EntryPart, ParsedImage, ParsedSource, SourceRole } from './types';
 
 const BOX_EXPECTED = 'an array of 4 finite numbers [x, y, width, height] with width and height >= 0';
 const PART_KEYS: Record<EntryPart, string> = { image: 'image_id', category: 'category_id', box: 'bbox' };
 /** Fields of an `images` entry read as such; the others are kept as metadata. */
 const IMAGE_KEYS = new Set(['id', 'file_name', 'width', 'height']);
-
-/**
- * Decides whether a parsed JSON document is COCO ground truth, a COCO prediction run, or neither.
- *
- * A list is a results file. A dict is a prediction run when most of its `annotations` carry a
- * `score`, and ground truth when it has `annotations`, `images` or `categories` otherwise.
- *
- * @returns the role, or null when the document is not COCO (e.g. a LabelMe file or a config).
- */
-export function classifyCocoJson(json: unknown): SourceRole | null {
-  if (Array.isArray(json)) return json.every(isPlainObject) ? 'predictions' : null;
-  if (!isPlainObject(json)) return null;
-
-  const { annotations, images, categories } = json;
-  if (Array.isArray(annotations)) {
-    const scored = annotations.filter((entry) => isPlainObject(entry) && 'score' in entry).length;
-    return annotations.length > 0 && scored * 2 > annotations.length ? 'predictions' : 'groundTruth';
-  }
-  return Array.isArray(images) || Array.isArray(categories) ? 'groundTruth' : null;
-}
 
 /**
  * Reads a COCO document as ground truth or as a prediction run.
@@ -106,9 +86,9 @@ class AnnotationReader {
   // Columns sized for every annotation; `finish` cuts them to the ones kept. An entry's image is a
   // position in the file's images when it has them (no lookup left for the join), else an id.
   readonly #rowImages: Int32Array;
-  readonly #rowImageIds: (string | number)[] = [];
-  readonly #rowBoxes: BoxXYWH[] = [];
-  readonly #rowSourceIds = genericArray<string | number | undefined>();
+  readonly #rowImageIds: (string | number)[];
+  readonly #rowBoxes: BoxXYWH[];
+  readonly #rowSourceIds: (string | number | undefined)[];
   readonly #rowCategories: Float64Array;
   readonly #rowScores: Float64Array;
   readonly #rowCrowd: Uint8Array;
@@ -130,6 +110,9 @@ class AnnotationReader {
     this.#imageRowsById = images && images.rowsById;
     this.#rowImages = new Int32Array(images ? capacity : 0);
     this.#categoryIds = categories && new Set(categories.map((category) => category.id!));
+    this.#rowImageIds = images ? [] : referenceArray(capacity);
+    this.#rowBoxes = referenceArray(capacity);
+    this.#rowSourceIds = referenceArray(role === 'groundTruth' ? capacity : 0);
     this.#rowCategories = new Float64Array(capacity);
     this.#rowScores = new Float64Array(role === 'predictions' ? capacity : 0);
     this.#rowCrowd = new Uint8Array(role === 'groundTruth' ? capacity : 0);
@@ -139,6 +122,9 @@ class AnnotationReader {
   /** The kept rows, and the file position of each. */
   finish(): { columns: EntryColumns; positions: Int32Array } {
     const length = this.#rows;
+    for (const column of [this.#rowImageIds, this.#rowBoxes, this.#rowSourceIds]) {
+      if (column.length > length) column.length = length;
+    }
     const columns: EntryColumns = {
       length,
       file: this.file,
@@ -164,7 +150,9 @@ class AnnotationReader {
       return;
     }
 
-    const { image_id: imageId, category_id: categoryId, score, id, iscrowd } = raw;
+    const imageId = raw.image_id;
+    const categoryId = raw.category_id;
+    const score = role === 'predictions' ? raw.score : undefined;
     if (!isId(imageId)) {
       const field = this.#field(position, 'image_id');
       problems.report({ file, field, value: imageId, expected: 'a number or string image id' });
@@ -181,8 +169,8 @@ class AnnotationReader {
       return;
     }
 
-    const crowd = iscrowd === 1 || iscrowd === true;
-    const box = this.#box(raw, position, crowd);
+    const crowd = role === 'groundTruth' && (raw.iscrowd === 1 || raw.iscrowd === true);
+    const box = this.#box(raw.bbox, raw.segmentation, position, crowd);
     if (!box) return;
 
     if (role === 'predictions' && ((score as number) < 0 || (score as number) > 1)) {
@@ -208,14 +196,15 @@ class AnnotationReader {
     const row = this.#rows++;
     this.#positions[row] = position;
     if (imageRow !== undefined) this.#rowImages[row] = imageRow;
-    else this.#rowImageIds.push(imageId);
+    else this.#rowImageIds[row] = imageId;
     this.#rowCategories[row] = categoryId;
-    this.#rowBoxes.push(box);
+    this.#rowBoxes[row] = box;
     if (role === 'predictions') {
       this.#rowScores[row] = score as number;
     } else {
       this.#rowCrowd[row] = crowd ? 1 : 0;
-      this.#rowSourceIds.push(isId(id) ? id : undefined);
+      const id = raw.id;
+      this.#rowSourceIds[row] = isId(id) ? id : undefined;
     }
   }
 
@@ -235,8 +224,7 @@ class AnnotationReader {
    * The stored `bbox` is what COCO evaluation uses, so it is kept even when a crowd region's mask
    * says otherwise; the disagreement is reported as a warning because it is a labelling error.
    */
-  #box(raw: Record<string, unknown>, position: number, crowd: boolean): BoxXYWH | null {
-    const { bbox, segmentation } = raw;
+  #box(bbox: unknown, segmentation: unknown, position: number, crowd: boolean): BoxXYWH | null {
     // Polygons and absent masks are the common case: only an object can be a run-length mask.
     const mask =
       typeof segmentation === 'object' && !Array.isArray(segmentation) && readRunLengthMask(segmentation);
@@ -388,11 +376,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * An empty array that holds references, never unboxed doubles: ids above 2^31 (COCO exports use
- * 9-digit and 10-digit ids) would otherwise be boxed anew at every read, a million allocations.
+ * An array of `length` slots that holds references, never unboxed doubles: ids above 2^31 (COCO
+ * exports use 10-digit ids) would otherwise be boxed anew at every read, a million allocations.
+ * Sized up front, it is not copied as it grows.
  */
-function genericArray<T>(): T[] {
-  const array: unknown[] = [undefined];
-  array.pop();
-  return array as T[];
+function referenceArray<T>(length: number): T[] {
+  return new Array<T>(length).fill(undefined as T);
 }

@@ -174,7 +174,7 @@ function* imageSteps(
   }
 
   // Entries that need their image's size: every normalised box, and ground truth named by path
-  // (an images list marked its own images already). Columns hold pixel boxes by id: none need it.
+  // (an images list marked its own images already). Columns hold pixel boxes: none need it.
   const groundTruth = plan.role === 'groundTruth';
   const { entries } = parsed;
   const finder = new ImageFinder(context, parsed, plan, joined, null);

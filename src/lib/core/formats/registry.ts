@@ -1,6 +1,7 @@
 /**
  * The formats an import looks for, in the order they claim files: a file two formats recognise
- * goes to the one listed first. One import and one entry per format, sorted by name.
+ * goes to the one listed first, so the array runs from the most specific format to the most
+ * lenient (text boxes, class folders). Imports are sorted by name; one line each, to merge easily.
  */
 import { classFoldersFormat } from './classFolders';
 import { cocoFormat } from './coco';

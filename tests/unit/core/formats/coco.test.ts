@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cocoFormat, sniffRole } from '../../../../src/lib/core/formats/coco';
-import { classifyCocoJson, readCocoFile } from '../../../../src/lib/core/formats/cocoDocument';
+import { classifyCocoJson, cocoFormat, sniffRole } from '../../../../src/lib/core/formats/coco';
+import { readCocoFile } from '../../../../src/lib/core/formats/cocoDocument';
 import type { EntryColumns } from '../../../../src/lib/core/formats/types';
 import { ProblemList } from '../../../../src/lib/core/problems';
 import { memoryFolder } from '../memoryFolder';
@@ -221,6 +221,16 @@ describe('cocoFormat.detect', () => {
     ]);
   });
 
+  it('finds an instances file among many per-image JSON files by its size', async () => {
+    const contents: Record<string, object | null> = {};
+    for (let i = 0; i < 30; i++) contents[`annotations/${String(i).padStart(3, '0')}.json`] = { shapes: [] };
+    const images = Array.from({ length: 20 }, (_, i) => ({ id: i, file_name: `${i}.jpg` }));
+    contents['annotations/013_instances.json'] = { images, annotations: [], categories: [] };
+    const sources = await cocoFormat.detect(memoryFolder(contents), new ProblemList());
+
+    expect(sources.map((source) => source.files)).toEqual([['annotations/013_instances.json']]);
+  });
+
   it('samples a folder of many per-image JSON files instead of reading each', async () => {
     const contents: Record<string, object | null> = {
       'gt.json': { images: [], annotations: [], categories: [] },
@@ -234,7 +244,13 @@ describe('cocoFormat.detect', () => {
     );
 
     expect(sources.map((source) => source.files[0])).toEqual(['gt.json']);
-    // gt.json, then three samples of labelme/ (first, middle, last).
-    expect(heads).toEqual(['gt.json', 'labelme/000.json', 'labelme/050.json', 'labelme/099.json']);
+    // gt.json, then four samples of labelme/: the largest (the first of equals), first, middle, last.
+    expect(heads).toEqual([
+      'gt.json',
+      'labelme/000.json',
+      'labelme/000.json',
+      'labelme/050.json',
+      'labelme/099.json',
+    ]);
   });
 });
