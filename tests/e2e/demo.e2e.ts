@@ -8,13 +8,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { startStaticServer, type StaticServer } from './server';
-import { REPO, confirmImport, launchChromium, watchErrors } from './harness';
+import { REPO, confirmImport, launchChromium, watchErrors, DIST } from './harness';
 
 let server: StaticServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  server = await startStaticServer(join(REPO, 'dist'), {});
+  server = await startStaticServer(DIST, {});
   browser = await launchChromium();
 });
 
@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 test('Open demo: the manifest counts are what the app imports', async () => {
-  const manifest = JSON.parse(readFileSync(join(REPO, 'dist/demo/manifest.json'), 'utf8')) as {
+  const manifest = JSON.parse(readFileSync(join(DIST, 'demo/manifest.json'), 'utf8')) as {
     image_count: number;
     counts: { ground_truth_boxes: Record<string, number> };
   };

@@ -11,13 +11,13 @@ import type { Browser, Page } from 'playwright-core';
 import { startStaticServer, type StaticServer } from './server';
 import {
   CASES,
-  REPO,
   confirmImport,
   copyIntoOpfs,
   launchChromium,
   makeVocFolder,
   replacePickerWithOpfs,
   watchErrors,
+  DIST,
 } from './harness';
 
 let server: StaticServer;
@@ -26,7 +26,7 @@ let vocFolder: string;
 
 beforeAll(async () => {
   vocFolder = await makeVocFolder();
-  server = await startStaticServer(join(REPO, 'dist'), { voc: vocFolder });
+  server = await startStaticServer(DIST, { voc: vocFolder });
   browser = await launchChromium();
 });
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startStaticServer, type StaticServer } from './server';
-import { CASES, REPO, confirmImport, launchChromium, requireCases, watchErrors } from './harness';
+import { CASES, REPO, confirmImport, launchChromium, requireCases, watchErrors, DIST } from './harness';
 
 let server: StaticServer;
 let browser: Browser;
@@ -17,7 +17,7 @@ const VOC = join(CASES, 'voc2007_100img_multiformat');
 
 beforeAll(async () => {
   requireCases();
-  server = await startStaticServer(join(REPO, 'dist'), {});
+  server = await startStaticServer(DIST, {});
   browser = await launchChromium();
 });
 

@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CASES = resolve(REPO, '../shared/cases');
+/** The built app the tests serve: `dist/`, or another build folder named by `LONGTAIL_DIST`. */
+export const DIST = resolve(REPO, process.env.LONGTAIL_DIST ?? 'dist');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Fails clearly when the shared reference cases are missing (they live beside the checkout). */

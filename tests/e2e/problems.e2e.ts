@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { startStaticServer, type StaticServer } from './server';
-import { REPO, confirmImport, launchChromium, makeBrokenFolder, watchErrors } from './harness';
+import { REPO, confirmImport, launchChromium, makeBrokenFolder, watchErrors, DIST } from './harness';
 
 let server: StaticServer;
 let browser: Browser;
@@ -14,7 +14,7 @@ let folder: string;
 
 beforeAll(async () => {
   folder = await makeBrokenFolder();
-  server = await startStaticServer(join(REPO, 'dist'), {});
+  server = await startStaticServer(DIST, {});
   browser = await launchChromium();
 });
 

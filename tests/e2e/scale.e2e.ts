@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { startStaticServer, type StaticServer, type VirtualFolder } from './server';
-import { CASES, REPO, confirmImport, launchChromium, requireCases, watchErrors } from './harness';
+import { CASES, REPO, confirmImport, launchChromium, requireCases, watchErrors, DIST } from './harness';
 
 const IMAGES = 100_000;
 let server: StaticServer;
@@ -56,7 +56,7 @@ function bigFolder(): VirtualFolder {
 
 beforeAll(async () => {
   requireCases();
-  server = await startStaticServer(join(REPO, 'dist'), {}, { big: bigFolder() });
+  server = await startStaticServer(DIST, {}, { big: bigFolder() });
   browser = await launchChromium();
 });
 

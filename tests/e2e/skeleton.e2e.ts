@@ -18,6 +18,7 @@ import {
   makeVocFolder,
   replacePickerWithOpfs,
   watchErrors,
+  DIST,
 } from './harness';
 
 let server: StaticServer;
@@ -26,7 +27,7 @@ let vocFolder: string;
 
 beforeAll(async () => {
   vocFolder = await makeVocFolder();
-  server = await startStaticServer(join(REPO, 'dist'), { voc: vocFolder });
+  server = await startStaticServer(DIST, { voc: vocFolder });
   browser = await launchChromium();
 });
 
