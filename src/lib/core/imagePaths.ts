@@ -40,6 +40,17 @@ export function normalizeImageName(name: string): string {
     .replace(/^(\.\/|\/)+/, '');
 }
 
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/**
+ * The form a file name is compared in, never shown: Unicode NFC. A Mac lists names decomposed
+ * (NFD: `e` + combining accent) while annotation tools mostly write them composed (NFC), so the
+ * same visible name is two strings. ASCII names, the usual, are their own key.
+ */
+export function lookupKey(name: string): string {
+  return NON_ASCII.test(name) ? name.normalize('NFC') : name;
+}
+
 /** Outcome of looking an image name up: one image, none, or several that fit equally well. */
 export type ImageMatch =
   | { kind: 'found'; index: number; how: 'exact' | 'suffix' | 'basename' }
@@ -48,44 +59,54 @@ export type ImageMatch =
 
 /** Looks up names given by annotation files among the image paths of the opened folder. */
 export class ImagePathIndex {
-  readonly #byPath = new Map<string, number>();
+  /** Lookup key (`lookupKey`) of each path → its position; built at the first name not found in order. */
+  #byPath: Map<string, number> | null = null;
   /**
    * File name → the one image with it, or every image with it (a folder of 100k images rarely
    * repeats one). Built at the first name that is not an exact path: many files name images exactly.
    */
   #byBaseName: Map<string, number | number[]> | null = null;
   readonly #paths: readonly string[];
+  /** Where the next name is looked for first: lists often name images in the folder's order. */
+  #next = 0;
 
   /** @param paths - the folder's image paths; a match returns the position in this array. */
   constructor(paths: readonly string[]) {
     this.#paths = paths;
-    for (let index = 0; index < paths.length; index++) this.#byPath.set(paths[index], index);
   }
 
   /**
    * Finds the image `name` refers to: the exact relative path; else the one path where one of the
    * two ends the other at a folder boundary (`val/x.jpg` for `images/val/x.jpg`, or
    * `/home/me/data/images/x.jpg` for `images/x.jpg`); else the one image with the same file name.
+   * Names are compared in Unicode NFC (`lookupKey`), so a name written on Linux finds the file a
+   * Mac lists decomposed.
    */
   resolve(name: string): ImageMatch {
     const wanted = isPlainRelativePath(name) ? name : normalizeImageName(name);
 
-    const exact = this.#byPath.get(wanted);
-    if (exact !== undefined) return { kind: 'found', index: exact, how: 'exact' };
+    // The image after the last one found, compared as is: no hashing for a list in folder order.
+    if (this.#paths[this.#next] === wanted) return { kind: 'found', index: this.#next++, how: 'exact' };
+    const key = lookupKey(wanted);
+    const exact = this.#pathIndex().get(key);
+    if (exact !== undefined) {
+      this.#next = exact + 1;
+      return { kind: 'found', index: exact, how: 'exact' };
+    }
 
-    const found = this.#baseNames().get(baseName(wanted));
+    const found = this.#baseNames().get(baseName(key));
     if (found === undefined) return { kind: 'missing' };
     if (typeof found === 'number') {
       // The one image with this file name: found either way, and a 100k-image file takes this path.
       return {
         kind: 'found',
         index: found,
-        how: endsAtFolder(this.#paths[found], wanted) ? 'suffix' : 'basename',
+        how: endsAtFolder(lookupKey(this.#paths[found]), key) ? 'suffix' : 'basename',
       };
     }
     const sameName = found;
 
-    const suffix = sameName.filter((index) => endsAtFolder(this.#paths[index], wanted));
+    const suffix = sameName.filter((index) => endsAtFolder(lookupKey(this.#paths[index]), key));
     if (suffix.length === 1) return { kind: 'found', index: suffix[0], how: 'suffix' };
     if (suffix.length > 1)
       return { kind: 'ambiguous', candidates: suffix.map((index) => this.#paths[index]) };
@@ -94,11 +115,24 @@ export class ImagePathIndex {
     return { kind: 'ambiguous', candidates: sameName.map((index) => this.#paths[index]) };
   }
 
+  /**
+   * Known shortcoming: two files whose names differ only in their Unicode normalisation (possible
+   * on Linux, not on a Mac) have one key; names fitting both find the first.
+   */
+  #pathIndex(): Map<string, number> {
+    if (this.#byPath) return this.#byPath;
+    const byPath = new Map<string, number>();
+    for (let index = this.#paths.length - 1; index >= 0; index--)
+      byPath.set(lookupKey(this.#paths[index]), index);
+    this.#byPath = byPath;
+    return byPath;
+  }
+
   #baseNames(): Map<string, number | number[]> {
     if (this.#byBaseName) return this.#byBaseName;
     const byBaseName = new Map<string, number | number[]>();
     this.#paths.forEach((path, index) => {
-      const name = baseName(path);
+      const name = baseName(lookupKey(path));
       const earlier = byBaseName.get(name);
       if (earlier === undefined) byBaseName.set(name, index);
       else if (typeof earlier === 'number') byBaseName.set(name, [earlier, index]);

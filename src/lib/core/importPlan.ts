@@ -26,7 +26,7 @@ import { Pacer } from './pace';
 import { ProblemList } from './problems';
 
 export { isImagePath } from './imagePaths';
-export { nameRuns } from './formats/plans';
+export { nameRuns, splitGroupOf } from './formats/plans';
 export type { FolderFile, FolderReader, SourcePlan } from './formats/types';
 
 /** What an import will read: the sources found (the user may edit roles, names, `enabled`). */
@@ -90,7 +90,8 @@ export function makeFolderReader(
   readHead: (path: string, length: number) => Promise<Uint8Array>,
 ): FolderReader {
   const visible = files.filter((file) => !isHiddenPath(file.path));
-  visible.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // Listings usually come sorted already: one look saves the sort's 100k calls of a comparator.
+  if (!isSortedByPath(visible)) visible.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const images = visible.filter((file) => isImagePath(file.path)).map((file) => file.path);
   return { files: visible, images, readText, readHead };
 }
@@ -98,8 +99,8 @@ export function makeFolderReader(
 /**
  * Proposes what to import: every format's sources, in registry order. A file two formats claim goes
  * to the first (the later source keeps its other files, or is left out, with a warning); run names
- * are made unique across formats; only the first ground truth is enabled (the others are listed,
- * off, with a warning).
+ * are made unique across formats; only the first ground truth is enabled, with its other splits
+ * (`splitGroupOf`; the others are listed, off, with a warning).
  *
  * @param problems - receives files that could not be read or parsed, and the warnings above.
  * @throws AbortError when `options.signal` fires (checked between formats) or a read is aborted.
@@ -352,4 +353,9 @@ function isHiddenPath(path: string): boolean {
   // Plain string searches first: a listing runs to 100k paths, and few are hidden.
   if (path.charCodeAt(0) !== 0x2e && !path.includes('/.') && !path.includes('__MACOSX')) return false;
   return path.split('/').some((segment) => segment.startsWith('.') || segment === '__MACOSX');
+}
+
+function isSortedByPath(files: readonly FolderFile[]): boolean {
+  for (let i = 1; i < files.length; i++) if (files[i - 1].path > files[i].path) return false;
+  return true;
 }

@@ -335,20 +335,33 @@ describe.skipIf(!edges)('format_edge_assets: datumaro coco_instances', () => {
     expect(problems[0].value).toEqual({ bbox: [0, 0, 1, 9], mask: facts().crowd_rle_toBbox_pycocotools });
   });
 
-  it('loads the train split first and lists the val split as further ground truth', async () => {
+  it('loads the train and val splits together, train first', async () => {
     const virtual = new VirtualFolder(layoutOf(folder(), ''));
     const { dataset, problems, plan } = await importFolder(virtual.reader());
+    const fact = facts()['datumaro/coco_instances/annotations/instances_val.json (pycocotools annToMask)'];
 
-    expect(groundTruthOf(plan)).toEqual(['annotations/instances_train.json']);
-    expect(plan.sources.filter((source) => !source.enabled).map((source) => source.files)).toEqual([
-      ['annotations/instances_val.json'],
+    // Two files of one dataset, one per split: one ground truth, both on.
+    expect(groundTruthOf(plan)).toEqual([
+      'annotations/instances_train.json',
+      'annotations/instances_val.json',
     ]);
-    expect(problems.map((problem) => [problem.file, problem.severity])).toEqual([
-      ['annotations/instances_val.json', 'warning'],
+    expect(plan.sources.filter((source) => !source.enabled)).toEqual([]);
+    // Only the val split's crowd bbox that disagrees with its mask (see the test above).
+    expect(problems.map((problem) => [problem.file, problem.field, problem.severity])).toEqual([
+      ['annotations/instances_val.json', 'annotations[1].bbox', 'warning'],
     ]);
-    // instances_train.json: one box, category 2 ("b"), bbox [2, 2, 3, 1] on a.jpg (10 x 5).
+    // instances_train.json: one box, category 2 ("b"), bbox [2, 2, 3, 1] on a.jpg (10 x 5); then val's.
+    const b = dataset.images.findIndex((image) => image.path === 'images/val/b.jpg');
     expect(dataset.groundTruth).toEqual([
       { index: 0, imageIndex: 0, categoryId: 2, box: [2, 2, 3, 1], crowd: false, sourceId: 1 },
+      ...fact.map(({ id, category_id, iscrowd, bbox }, i) => ({
+        index: i + 1,
+        imageIndex: b,
+        categoryId: category_id,
+        box: bbox,
+        crowd: iscrowd === 1,
+        sourceId: id,
+      })),
     ]);
     expect([dataset.images[0].width, dataset.images[0].height]).toEqual([10, 5]);
   });

@@ -340,23 +340,163 @@ describe('importFolder', () => {
     const gt = { images, categories, annotations: [] };
     const folder = memoryFolder({
       'a.jpg': null,
-      'val.json': gt,
-      'train.json': gt,
+      'relabelled.json': gt,
+      'original.json': gt,
       'package.json': { name: 'not-coco' },
     });
     const { problems, plan } = await importFolder(folder);
 
     expect(plan.images).toBe(1);
     expect(plan.sources).toMatchObject([
-      { format: 'coco', role: 'groundTruth', files: ['train.json'], enabled: true },
-      { format: 'coco', role: 'groundTruth', files: ['val.json'], enabled: false },
+      { format: 'coco', role: 'groundTruth', files: ['original.json'], enabled: true },
+      { format: 'coco', role: 'groundTruth', files: ['relabelled.json'], enabled: false },
     ]);
     // package.json is not COCO: no source reads it.
     expect(plan.sources.flatMap((source) => source.files)).not.toContain('package.json');
     // The warning comes first: it is known before the ground truth is joined (and finds b.jpg missing).
     expect(problems.map((problem) => [problem.file, problem.severity])).toEqual([
-      ['val.json', 'warning'],
-      ['train.json', 'error'],
+      ['relabelled.json', 'warning'],
+      ['original.json', 'error'],
+    ]);
+  });
+
+  it('enables every split of the first ground truth together, and only those', async () => {
+    const coco = (file: string, box: number[]) => ({
+      images: [{ id: 1, file_name: file, width: 40, height: 30 }],
+      categories,
+      annotations: [{ id: 1, image_id: 1, category_id: 7, bbox: box }],
+    });
+    const yoloLabel = '0 0.5 0.5 0.25 0.5\n';
+    const voc = (file: string) =>
+      `<annotation><filename>${file}</filename><size><width>40</width><height>30</height></size>` +
+      '<object><name>cat</name><bndbox><xmin>1</xmin><ymin>2</ymin><xmax>11</xmax><ymax>12</ymax></bndbox></object></annotation>';
+    const layouts = {
+      coco: {
+        'train2017/a.jpg': null,
+        'val2017/b.jpg': null,
+        'annotations/instances_train2017.json': coco('a.jpg', [1, 2, 3, 4]),
+        'annotations/instances_val2017.json': coco('b.jpg', [5, 6, 7, 8]),
+        // Another annotation set of the same images is not a split: it stays off.
+        'annotations/relabelled.json': coco('a.jpg', [0, 0, 1, 1]),
+      },
+      yolo: {
+        'train/images/a.jpg': null,
+        'val/images/b.jpg': null,
+        'train/labels/a.txt': yoloLabel,
+        'val/labels/b.txt': yoloLabel,
+        'classes.txt': 'cat\n',
+      },
+      voc: {
+        'train/JPEGImages/a.jpg': null,
+        'val/JPEGImages/b.jpg': null,
+        'train/Annotations/a.xml': voc('a.jpg'),
+        'val/Annotations/b.xml': voc('b.jpg'),
+      },
+    };
+
+    for (const [format, contents] of Object.entries(layouts)) {
+      // YOLO boxes are normalised: every image is 40 × 30 pixels.
+      const readImageSize = async () => ({ width: 40, height: 30 });
+      const { plan, dataset, problems } = await importFolder(memoryFolder(contents), { readImageSize });
+      const groundTruth = plan.sources.filter((source) => source.role === 'groundTruth');
+      const enabled = groundTruth.filter((source) => source.enabled).flatMap((source) => source.files);
+      expect(enabled.length, format).toBe(2);
+      expect(
+        enabled.every((file) => /train|val/.test(file)),
+        format,
+      ).toBe(true);
+      // One box on each split's image.
+      const boxed = dataset.groundTruth.map((box) => dataset.images[box.imageIndex].path).sort();
+      expect(boxed, format).toEqual(
+        format === 'voc'
+          ? ['train/JPEGImages/a.jpg', 'val/JPEGImages/b.jpg']
+          : format === 'yolo'
+            ? ['train/images/a.jpg', 'val/images/b.jpg']
+            : ['train2017/a.jpg', 'val2017/b.jpg'],
+      );
+      const warnings = problems.filter((problem) => problem.expected.startsWith('one ground truth'));
+      expect(
+        warnings.map((problem) => problem.file),
+        format,
+      ).toEqual(format === 'coco' ? ['annotations/relabelled.json'] : []);
+    }
+  });
+
+  it('finds images a Mac lists decomposed (NFD) by names written composed (NFC), showing them as listed', async () => {
+    const composed = 'caf\u00e9/cr\u00e8me.jpg';
+    const decomposed = composed.normalize('NFD');
+    expect(decomposed).not.toBe(composed);
+    const voc =
+      `<annotation><filename>${'cr\u00e8me.jpg'}</filename><size><width>40</width><height>30</height></size>` +
+      '<object><name>cat</name><bndbox><xmin>1</xmin><ymin>2</ymin><xmax>11</xmax><ymax>12</ymax></bndbox></object></annotation>';
+    const layouts = {
+      coco: {
+        [decomposed]: null,
+        'instances.json': {
+          images: [{ id: 1, file_name: composed, width: 40, height: 30 }],
+          categories,
+          annotations: [{ id: 1, image_id: 1, category_id: 7, bbox: [1, 2, 3, 4] }],
+        },
+      },
+      // A label file named on Linux (composed) beside images copied from a Mac.
+      yolo: {
+        [decomposed]: null,
+        ['caf\u00e9/cr\u00e8me.txt']: '0 0.5 0.5 0.25 0.5\n',
+        'classes.txt': 'cat\n',
+      },
+      voc: { [decomposed]: null, 'Annotations/x.xml': voc },
+    };
+
+    for (const [format, contents] of Object.entries(layouts)) {
+      const readImageSize = async () => ({ width: 40, height: 30 });
+      const { dataset, problems } = await importFolder(memoryFolder(contents), { readImageSize });
+      expect(
+        problems.filter((problem) => problem.severity === 'error'),
+        format,
+      ).toEqual([]);
+      expect(
+        dataset.images.map((image) => image.path),
+        format,
+      ).toEqual([decomposed]);
+      expect(
+        dataset.groundTruth.map((box) => box.imageIndex),
+        format,
+      ).toEqual([0]);
+    }
+  });
+
+  it('reports an empty XML file and COCO image sizes that are not numbers, naming file and field', async () => {
+    const voc =
+      '<annotation><filename>a.jpg</filename><size><width>40</width><height>30</height></size>' +
+      '<object><name>cat</name><bndbox><xmin>1</xmin><ymin>2</ymin><xmax>11</xmax><ymax>12</ymax></bndbox></object></annotation>';
+    const folder = memoryFolder({
+      'a.jpg': null,
+      'b.jpg': null,
+      // The empty file sorts first and last in its folder: it must not pass for the folder's sample either.
+      'Annotations/0.xml': '',
+      'Annotations/a.xml': voc,
+      'Annotations/z.xml': '',
+      'coco/instances.json': {
+        images: [
+          { id: 1, file_name: 'a.jpg', width: '640px', height: 480 },
+          { id: 2, file_name: 'b.jpg', width: 640, height: 'tall' },
+        ],
+        categories,
+        annotations: [],
+      },
+    });
+    const readImageSize = async () => ({ width: 40, height: 30 });
+    const { problems, dataset } = await importFolder(folder, { readImageSize });
+
+    const listed = problems.map(({ file, field, value }) => [file, field, value]);
+    expect(listed).toContainEqual(['Annotations/0.xml', undefined, '0 bytes']);
+    expect(listed).toContainEqual(['Annotations/z.xml', undefined, '0 bytes']);
+    expect(listed).toContainEqual(['coco/instances.json', 'images[0].width', '640px']);
+    expect(listed).toContainEqual(['coco/instances.json', 'images[1].height', 'tall']);
+    // The images take their size from the image files instead.
+    expect(dataset.images.map((image) => [image.path, image.width, image.height])).toEqual([
+      ['a.jpg', 40, 30],
+      ['b.jpg', 40, 30],
     ]);
   });
 

@@ -5,7 +5,8 @@
  * a box); a split folder becomes the image's `split`.
  *
  * Any folder of images looks like this, so detection is strict: only images inside the class
- * folders, at least two classes, and no annotation file anywhere that could be the real labels.
+ * folders, at least two classes, and no annotation file anywhere that could be the real labels. A
+ * layout with numbered folders (`0001/`, `2023/`) is offered switched off.
  */
 
 import type { ProblemList } from '../problems';
@@ -19,6 +20,7 @@ import type {
   ParsedSource,
   SourcePlan,
 } from './types';
+import { filesWithExtension } from './folderFiles';
 
 /** `SourcePlan.options` of a class-folder source. */
 export interface ClassFolderOptions {
@@ -32,6 +34,9 @@ const SPLIT_NAMES = new Set(['train', 'val', 'valid', 'validation', 'test']);
 
 /** Folders that hold images for other formats (YOLO, VOC), never a class. */
 const NOT_CLASSES = new Set(['images', 'imgs', 'jpegimages', 'labels', 'annotations', 'masks']);
+
+/** A folder name made of digits only. */
+const NUMBERS_ONLY = /^\d+$/;
 
 /** Extensions of files that may carry annotations; any of them keeps this format out. */
 const ANNOTATION_EXTENSIONS = new Set(['json', 'xml', 'csv', 'yaml', 'yml', 'txt', 'names']);
@@ -55,9 +60,8 @@ async function detectClassFolders(folder: FolderReader, _problems: ProblemList):
   if (folder.images.length === 0) return [];
 
   // A README.txt or classes.txt at the top is fine; an annotation file anywhere else may claim the images.
-  const annotated = folder.files.some(
-    ({ path }) =>
-      ANNOTATION_EXTENSIONS.has(extensionOf(path)) && !(extensionOf(path) === 'txt' && !path.includes('/')),
+  const annotated = filesWithExtension(folder, ...ANNOTATION_EXTENSIONS).some(
+    ({ path }) => !(extensionOf(path) === 'txt' && !path.includes('/')),
   );
   if (annotated) return [];
 
@@ -132,13 +136,19 @@ function planOf(
   const files = folder.images.filter((image) => root === '' || image.startsWith(`${root}/`));
   const splits = layout.splits.length ? `, splits ${layout.splits.join('/')}` : '';
   const options: ClassFolderOptions = { root, splits: layout.splits.length > 0 };
+  // Folders named by numbers alone (0001/, 2023/) are far more often sequences, dates or camera
+  // ids than classes: offered, but off until the user says they are classes (as for MNIST's 0-9).
+  const numbered = layout.classes.filter((name) => NUMBERS_ONLY.test(name));
+  const hint = numbered.length
+    ? `; off by default, as ${numbered.slice(0, 3).join('/, ')}/ ${numbered.length > 3 ? '... ' : ''}look like numbered folders, not classes`
+    : '';
   return {
     format: 'class-folders',
     role: 'groundTruth',
     name: root.split('/').pop() || 'class folders',
     files,
-    description: `Class folders in ${root || '.'}/ (${layout.classes.length} classes, ${files.length} images${splits})`,
-    enabled: true,
+    description: `Class folders in ${root || '.'}/ (${layout.classes.length} classes, ${files.length} images${splits}${hint})`,
+    enabled: numbered.length === 0,
     options: { ...options },
   };
 }

@@ -10,6 +10,7 @@ import { ProblemList } from '../problems';
 import { baseName, extensionOf } from '../imagePaths';
 import { folderOf, parseClassIndex } from './labelText';
 import type { FolderReader } from './types';
+import { filesWithExtension } from './folderFiles';
 
 /** A class as an index-numbered format numbers it. */
 export interface ClassName {
@@ -139,7 +140,7 @@ export function uniqueCategories(classes: readonly ClassName[]): { name: string;
  */
 export async function findClassNamesFile(folder: FolderReader, start: string): Promise<string | null> {
   const byFolder = new Map<string, string[]>();
-  for (const { path } of folder.files) {
+  for (const { path } of filesWithExtension(folder, 'names', 'yaml', 'yml', 'txt')) {
     if (!isClassNamesCandidate(path)) continue;
     const bucket = byFolder.get(folderOf(path)) ?? [];
     bucket.push(path);

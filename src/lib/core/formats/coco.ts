@@ -10,7 +10,7 @@
 
 import { DataError, isAbort } from '../errors';
 import type { ProblemList } from '../problems';
-import { readCocoFile } from './cocoDocument';
+import { readCocoText } from './cocoDocument';
 import { parseJsonFile } from './json';
 import { enableOneGroundTruth, nameRuns } from './plans';
 import type {
@@ -21,6 +21,7 @@ import type {
   SourcePlan,
   SourceRole,
 } from './types';
+import { filesWithExtension } from './folderFiles';
 
 /** Bytes read from the start of every JSON file to decide whether it can be COCO. */
 const HEAD_BYTES = 64 * 1024;
@@ -49,7 +50,7 @@ export const cocoFormat: AnnotationFormat = {
  */
 async function detectCoco(folder: FolderReader, problems: ProblemList): Promise<SourcePlan[]> {
   const found: { file: FolderFile; role: SourceRole; detail: string }[] = [];
-  for (const files of jsonFilesByDirectory(folder.files)) {
+  for (const files of jsonFilesByDirectory(filesWithExtension(folder, 'json'))) {
     if (files.length > SAMPLE_DIRECTORIES_OVER && !(await anyMayBeCoco(folder, files))) continue;
     for (const file of files) {
       const decided = await decideFile(folder, file, problems);
@@ -81,8 +82,7 @@ async function readCoco(
   problems: ProblemList,
 ): Promise<ParsedSource> {
   const [file] = plan.files;
-  const json = parseJsonFile(await folder.readText(file), file);
-  return readCocoFile(json, file, plan.role, problems);
+  return readCocoText(await folder.readText(file), file, plan.role, problems);
 }
 
 /**

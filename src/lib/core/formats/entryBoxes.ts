@@ -46,7 +46,11 @@ export function placeBox(
     ? x < -slack || y < -slack || x + w > width + slack || y + h > height + slack
     : x >= width || y >= height || x + w <= 0 || y + h <= 0;
   if (outside) {
-    const value = { box: box.map((v) => Math.round(v * 100) / 100), image: [width, height] };
+    // Quoted as written when the file wrote it otherwise: the user searches the file for it.
+    const value = {
+      box: entry.written ?? box.map((v) => Math.round(v * 100) / 100),
+      image: [width, height],
+    };
     const expected = groundTruth ? 'a box inside the image' : 'a box that overlaps the image';
     problems.report({ ...entryPlace(parsed, entry, index, 'box'), value, expected }, 'warning');
   }

@@ -6,7 +6,8 @@
  */
 
 import type { FolderReader } from './types';
-import { extensionOf, baseName } from '../imagePaths';
+import { baseName, lookupKey } from '../imagePaths';
+import { filesWithExtension } from './folderFiles';
 
 /** One non-blank line of a text file, split at whitespace. */
 export interface TextRow {
@@ -70,20 +71,21 @@ export class ImageStemIndex {
 
   constructor(images: readonly string[]) {
     for (const image of images) {
-      push(this.#byFolderStem, joinPath(folderOf(image), stemOf(image)), image);
-      push(this.#byStem, stemOf(image), image);
+      // Keys in NFC (`lookupKey`): labels made elsewhere find images a Mac lists decomposed.
+      push(this.#byFolderStem, lookupKey(joinPath(folderOf(image), stemOf(image))), image);
+      push(this.#byStem, lookupKey(stemOf(image)), image);
     }
   }
 
   /** The one image in `folder` whose stem is `stem`, or null when there is none or several. */
   inFolder(folder: string, stem: string): string | null {
-    const found = this.#byFolderStem.get(joinPath(folder, stem)) ?? [];
+    const found = this.#byFolderStem.get(lookupKey(joinPath(folder, stem))) ?? [];
     return found.length === 1 ? found[0] : null;
   }
 
   /** The one image anywhere in the opened folder whose stem is `stem`, or null. */
   unique(stem: string): string | null {
-    const found = this.#byStem.get(stem) ?? [];
+    const found = this.#byStem.get(lookupKey(stem)) ?? [];
     return found.length === 1 ? found[0] : null;
   }
 }
@@ -169,8 +171,8 @@ export function labelFolders(folder: FolderReader): Promise<LabelFolder[]> {
 
 async function findLabelFolders(folder: FolderReader): Promise<LabelFolder[]> {
   const byFolder = new Map<string, string[]>();
-  for (const { path } of folder.files) {
-    if (extensionOf(path) !== 'txt' || LIST_FILES.has(baseName(path).toLowerCase())) continue;
+  for (const { path } of filesWithExtension(folder, 'txt')) {
+    if (LIST_FILES.has(baseName(path).toLowerCase())) continue;
     push(byFolder, folderOf(path), path);
   }
 

@@ -15,7 +15,7 @@
  */
 import { countOf } from './plans';
 import { DataError } from '../errors';
-import { baseName, extensionOf, ImagePathIndex, normalizeImageName, type ImageMatch } from '../imagePaths';
+import { baseName, ImagePathIndex, normalizeImageName, type ImageMatch } from '../imagePaths';
 import type { ProblemList } from '../problems';
 import { parseJsonFile } from './json';
 import { IGNORE_LABEL, isRecord, readShape, summarize, unionBox } from './labelmeShapes';
@@ -27,6 +27,7 @@ import type {
   ParsedSource,
   SourcePlan,
 } from './types';
+import { filesWithExtension } from './folderFiles';
 
 /** Bytes of each file read to decide whether it is LabelMe. */
 const SNIFF_BYTES = 4096;
@@ -50,8 +51,7 @@ export const labelmeFormat: AnnotationFormat = {
  */
 async function detectLabelme(folder: FolderReader, problems: ProblemList): Promise<SourcePlan[]> {
   const byDirectory = new Map<string, string[]>();
-  for (const { path } of folder.files) {
-    if (extensionOf(path) !== 'json') continue;
+  for (const { path } of filesWithExtension(folder, 'json')) {
     const directory = directoryOf(path);
     const files = byDirectory.get(directory);
     if (files) files.push(path);

@@ -15,7 +15,7 @@
  * cannot be opened; the validation and test CSVs (~100 MB at most) can.
  */
 import Papa from 'papaparse';
-import { baseName, extensionOf, ImagePathIndex, isImagePath } from '../imagePaths';
+import { baseName, ImagePathIndex, isImagePath } from '../imagePaths';
 import type { ProblemList } from '../problems';
 import type {
   AnnotationFormat,
@@ -25,6 +25,7 @@ import type {
   ParsedSource,
   SourcePlan,
 } from './types';
+import { filesWithExtension } from './folderFiles';
 
 /** Bytes of each CSV read to tell what it holds: the header and a few rows. */
 const SNIFF_BYTES = 4096;
@@ -56,8 +57,7 @@ async function detectOpenImages(folder: FolderReader, problems: ProblemList): Pr
   const classDescriptions: string[] = [];
   const imageSizes: string[] = [];
 
-  for (const { path } of folder.files) {
-    if (extensionOf(path) !== 'csv') continue;
+  for (const { path } of filesWithExtension(folder, 'csv')) {
     let head: Uint8Array;
     try {
       head = await folder.readHead(path, SNIFF_BYTES);

@@ -1,7 +1,7 @@
 /**
  * Rules every import plan keeps, whichever formats found its sources: prediction runs have unique
  * names (they are how the user tells runs apart, and part of every box's identity), and only one
- * ground truth is imported unless the user asks for more.
+ * ground truth (with all its splits) is imported unless the user asks for more.
  */
 
 import type { ProblemList } from '../problems';
@@ -65,26 +65,55 @@ export function uniqueRunNames(sources: SourcePlan[]): void {
 }
 
 /**
- * Leaves the first enabled ground-truth source enabled and turns every later one off, with a
- * warning each: two ground truths (train and val splits, or two annotation sets of the same
- * images) are merged only when the user says so in the plan.
+ * Leaves the first enabled ground-truth source enabled, with the other splits of its dataset
+ * (`splitGroupOf`: `instances_train2017.json` and `instances_val2017.json`, `train/labels/` and
+ * `val/labels/`), and turns every other one off, with a warning each: two annotation sets of the
+ * same images are merged only when the user says so in the plan.
  *
  * @param sources - changed in place, in plan order.
  */
 export function enableOneGroundTruth(sources: SourcePlan[], problems: ProblemList): void {
   const enabled = sources.filter((source) => source.role === 'groundTruth' && source.enabled);
-  const [first, ...later] = enabled;
-  for (const source of later) {
+  if (enabled.length === 0) return;
+  const group = splitGroupOf(enabled[0]);
+  const kept = enabled.filter((source) => group !== null && splitGroupOf(source) === group);
+  if (kept.length === 0) kept.push(enabled[0]);
+
+  for (const source of enabled) {
+    if (kept.includes(source)) continue;
     source.enabled = false;
-    const imported = `only ${describeSource(first)} is imported; turn this one on in the plan to add it`;
+    const imported = `only ${describeSources(kept)} is imported; turn this one on in the plan to add it`;
     const expected = `one ground truth (${imported})`;
     problems.report({ file: source.files[0] ?? source.name, expected }, 'warning');
   }
 }
 
-/** The source's file, or its name and file count when it has several files. */
-function describeSource(source: SourcePlan): string {
-  return source.files.length === 1 ? source.files[0] : `${source.name} (${source.files.length} files)`;
+/** Names of dataset splits, as folder names or parts of file names (`train2017`, `instances_val`). */
+const SPLIT =
+  /(^|[/_.-])(train|training|val|valid|validation|test|testing|dev|trainval|minival)\d{0,4}(?=$|[/_.-])/gi;
+
+/**
+ * What a ground-truth source is one split of: its format, folder and name with split names taken
+ * out (`coco annotations/instances_*`), or null when neither names a split. Sources with one key
+ * are the splits of one dataset, imported together.
+ */
+export function splitGroupOf(source: SourcePlan): string | null {
+  const file = source.files[0] ?? '';
+  const folder = file.slice(0, file.lastIndexOf('/') + 1);
+  const parts = [folder, source.name];
+  const withoutSplits = parts.map((part) => part.replace(SPLIT, '$1*'));
+  if (withoutSplits.every((part, i) => part === parts[i])) return null;
+  return [source.format, source.role, ...withoutSplits].join('\u0000');
+}
+
+/** The source's file, or its name and file count when it has several files; a group's, joined. */
+function describeSources(sources: readonly SourcePlan[]): string {
+  const described = sources.map((source) =>
+    source.files.length === 1 ? source.files[0] : `${source.name} (${source.files.length} files)`,
+  );
+  return described.length === 1
+    ? described[0]
+    : `${described.slice(0, -1).join(', ')} and ${described.at(-1)}`;
 }
 
 function uniqueName(base: string, used: Set<string>): string {

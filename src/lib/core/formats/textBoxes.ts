@@ -199,6 +199,8 @@ interface TextBoxRow {
   className: string;
   score?: number;
   values: number[];
+  /** The four coordinates as the file writes them, for problems: the user finds them in the file. */
+  written: string;
   difficult: boolean;
 }
 
@@ -209,9 +211,10 @@ function splitRow(tokens: readonly string[], scored: boolean): TextBoxRow | null
   const body = shape.difficult ? tokens.slice(0, -1) : tokens;
   const head = body.slice(0, -4);
   const values = body.slice(-4).map((token) => parseNumber(token)!);
-  if (!scored) return { className: head.join(' '), values, difficult: shape.difficult };
+  const written = body.slice(-4).join(' ');
+  if (!scored) return { className: head.join(' '), values, written, difficult: shape.difficult };
   const score = parseNumber(head[head.length - 1])!;
-  return { className: head.slice(0, -1).join(' '), score, values, difficult: shape.difficult };
+  return { className: head.slice(0, -1).join(' '), score, values, written, difficult: shape.difficult };
 }
 
 /** Reads a text-box source in the layout its plan names. Bad lines are reported and skipped. */
@@ -288,7 +291,7 @@ function readRow(
       shape === 'xyxy'
         ? 'right >= left and bottom >= top (if the last two numbers are width and height, choose an xywh layout)'
         : 'a width and height >= 0';
-    problems.report({ file, line, value: split.values, expected: `${expected} (${layout})` });
+    problems.report({ file, line, value: split.written, expected: `${expected} (${layout})` });
     return null;
   }
 
@@ -304,7 +307,7 @@ function readRow(
   }
 
   const box: BoxXYWH = [left, top, right - left, bottom - top];
-  const entry: ParsedEntry = { category, box, file, line };
+  const entry: ParsedEntry = { category, box, file, line, written: split.written };
   if (units === 'normalized') entry.normalized = true;
   if (split.difficult) entry.difficult = true;
   if (scored) entry.score = split.score;

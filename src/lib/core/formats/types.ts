@@ -86,6 +86,11 @@ export interface ParsedEntry {
   category: string | number;
   /** `[x, y, width, height]`; pixels unless `normalized` (fractions of the image's width and height). */
   box?: BoxXYWH;
+  /**
+   * The box as the file writes it (`"0,5 0,25 0,75 1,1"`), when that differs from `box` (another
+   * layout, decimal commas): problems about the box quote it, so the user finds it in the file.
+   */
+  written?: string;
   normalized?: boolean;
   /** Confidence in [0, 1]; predictions only. */
   score?: number;

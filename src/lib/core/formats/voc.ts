@@ -15,7 +15,7 @@
 
 import { countOf } from './plans';
 import { DataError, isAbort } from '../errors';
-import { baseName, isImagePath } from '../imagePaths';
+import { baseName, isImagePath, lookupKey } from '../imagePaths';
 import type { ProblemList } from '../problems';
 import {
   childElement,
@@ -36,6 +36,7 @@ import type {
   SourcePlan,
   SourceRole,
 } from './types';
+import { filesWithExtension } from './folderFiles';
 
 /** Pascal VOC XML, one file per image; see the module comment for the coordinate convention. */
 export const vocFormat: AnnotationFormat = {
@@ -55,8 +56,12 @@ const LABEL_MAP_FILE = 'labelmap.txt';
  * One source per folder of `<annotation>` XML files. A folder is a prediction run when the files
  * sampled to name its roots show a `<score>` or `<confidence>` element, ground truth otherwise.
  */
-async function detectVoc(folder: FolderReader, _problems: ProblemList): Promise<SourcePlan[]> {
+async function detectVoc(folder: FolderReader, problems: ProblemList): Promise<SourcePlan[]> {
   const heads = await xmlHeads(folder);
+  // An empty file is nobody's annotations, but it was meant to be some: say so rather than skip it.
+  for (const { path, size } of filesWithExtension(folder, 'xml')) {
+    if (size === 0) problems.report({ file: path, value: '0 bytes', expected: 'an XML document' });
+  }
   const byFolder = new Map<string, string[]>();
   for (const [path, { root }] of heads) {
     if (root !== 'annotation') continue;
@@ -66,7 +71,8 @@ async function detectVoc(folder: FolderReader, _problems: ProblemList): Promise<
     else byFolder.set(parent, [path]);
   }
 
-  const paths = new Set(folder.files.map((file) => file.path));
+  if (byFolder.size === 0) return [];
+  const paths = new Set(filesWithExtension(folder, 'txt').map((file) => file.path));
   const lastSegments = [...byFolder.keys()].map((parent) => baseName(parent) || 'voc');
   return [...byFolder].map(([parent, files], position): SourcePlan => {
     const scored = files.some((path) => /<(score|confidence)>/.test(heads.get(path)!.head));
@@ -180,7 +186,7 @@ function imageNameOf(root: XmlElement, path: string, byStem: Map<string, string[
   if (isImagePath(filename)) return filename;
 
   const stem = filename || baseName(path).replace(/\.xml$/i, '');
-  const candidates = byStem.get(stem) ?? [];
+  const candidates = byStem.get(lookupKey(stem)) ?? [];
   if (candidates.length === 1) return candidates[0];
 
   // Several images share the stem (a.jpg and a.png): let the join report the ambiguity.
@@ -348,7 +354,8 @@ function addClass(context: VocContext, name: string): void {
 function imagesByStem(images: readonly string[]): Map<string, string[]> {
   const byStem = new Map<string, string[]>();
   for (const path of images) {
-    const stem = baseName(path).replace(/\.[^.]*$/, '');
+    // Keys in NFC (`lookupKey`), as `<filename>` may be written otherwise than the Mac lists it.
+    const stem = lookupKey(baseName(path).replace(/\.[^.]*$/, ''));
     const same = byStem.get(stem);
     if (same) same.push(path);
     else byStem.set(stem, [path]);

@@ -7,6 +7,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { DataError, isAbort } from '../errors';
 import type { FolderReader } from './types';
+import { filesWithExtension } from './folderFiles';
 
 /**
  * An element as fast-xml-parser returns it: child elements by tag name (one object, or an array for
@@ -172,16 +173,20 @@ export function xmlHeads(folder: FolderReader): Promise<Map<string, XmlHead>> {
 }
 
 async function readXmlHeads(folder: FolderReader): Promise<Map<string, XmlHead>> {
+  const heads = new Map<string, XmlHead>();
   const byFolder = new Map<string, string[]>();
-  for (const { path } of folder.files) {
-    if (!/\.xml$/i.test(path)) continue;
+  for (const { path, size } of filesWithExtension(folder, 'xml')) {
+    // An empty file is no format's (VOC detection reports it), and must not pass for its folder's sample.
+    if (size === 0) {
+      heads.set(path, { root: null, head: '' });
+      continue;
+    }
     const parent = parentFolder(path);
     const siblings = byFolder.get(parent);
     if (siblings) siblings.push(path);
     else byFolder.set(parent, [path]);
   }
 
-  const heads = new Map<string, XmlHead>();
   for (const paths of byFolder.values()) {
     const first = await readXmlHead(folder, paths[0]);
     const last = paths.length > 1 ? await readXmlHead(folder, paths[paths.length - 1]) : first;

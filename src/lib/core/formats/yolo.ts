@@ -33,6 +33,7 @@ import type {
 } from './types';
 import { readDataYaml, type DataYaml } from './yoloDataYaml';
 import { extensionOf } from '../imagePaths';
+import { filesWithExtension } from './folderFiles';
 
 /** `SourcePlan.options` of a YOLO source. */
 export interface YoloOptions {
@@ -85,7 +86,9 @@ async function detectYolo(folder: FolderReader, problems: ProblemList): Promise<
   }
 
   // A split's images whose label files sit outside the sampled folders still belong to it.
-  const existing = new Set(folder.files.map(({ path }) => path));
+  const existing = new Set(
+    dataYamls.length > 0 ? filesWithExtension(folder, 'txt').map(({ path }) => path) : [],
+  );
   for (const group of groups.values()) {
     for (const image of group.dataYaml?.splits.flatMap(({ images }) => images) ?? []) {
       const label = labelPathOf(image);
@@ -110,8 +113,7 @@ async function detectYolo(folder: FolderReader, problems: ProblemList): Promise<
  */
 async function findDataYamls(folder: FolderReader, problems: ProblemList): Promise<DataYaml[]> {
   const found: DataYaml[] = [];
-  for (const { path } of folder.files) {
-    if (extensionOf(path) !== 'yaml' && extensionOf(path) !== 'yml') continue;
+  for (const { path } of filesWithExtension(folder, 'yaml', 'yml')) {
     const own = new ProblemList();
     const dataYaml = await readDataYaml(path, folder, own);
     if (dataYaml && dataYaml.splits.length > 0) found.push(dataYaml);

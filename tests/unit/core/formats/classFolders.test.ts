@@ -105,4 +105,32 @@ describe('class folders', () => {
       ).toEqual([]);
     }
   });
+
+  it('offers numbered folders (dates, sequences) switched off, and reads them as classes when turned on', async () => {
+    const files = {
+      'frames/2023/a.jpg': '',
+      'frames/2023/b.jpg': '',
+      'frames/2024/c.jpg': '',
+      'frames/0001/d.jpg': '',
+    };
+    const folder = memoryFolder(files);
+    const plans = await classFoldersFormat.detect(folder, new ProblemList());
+    expect(plans).toHaveLength(1);
+    expect(plans[0].enabled).toBe(false);
+    expect(plans[0].description).toContain('0001/, 2023/, 2024/');
+
+    // The user turns it on in the plan: the folders are its classes.
+    const { dataset, problems } = await importPlans(folder, classFoldersFormat, [
+      { ...plans[0], enabled: true },
+    ]);
+    expect(problems.toArray()).toEqual([]);
+    expect(dataset.categories.map((category) => category.name)).toEqual(['0001', '2023', '2024']);
+    expect(dataset.groundTruth).toHaveLength(4);
+
+    // Named classes beside them are not enough to turn it on by default.
+    const mixed = memoryFolder({ 'cat/a.jpg': '', 'dog/b.jpg': '', '7/c.jpg': '' });
+    expect((await classFoldersFormat.detect(mixed, new ProblemList()))[0].enabled).toBe(false);
+    const named = memoryFolder({ 'cat/a.jpg': '', 'dog/b.jpg': '', 'cat2/c.jpg': '' });
+    expect((await classFoldersFormat.detect(named, new ProblemList()))[0].enabled).toBe(true);
+  });
 });

@@ -3,6 +3,7 @@ import { classifyCocoJson, cocoFormat, sniffRole } from '../../../../src/lib/cor
 import { readCocoFile } from '../../../../src/lib/core/formats/cocoDocument';
 import type { EntryColumns } from '../../../../src/lib/core/formats/types';
 import { ProblemList } from '../../../../src/lib/core/problems';
+import { importFolder } from '../../../../src/lib/core/importPlan';
 import { memoryFolder } from '../memoryFolder';
 
 /** The rows of entry columns as plain objects. */
@@ -180,7 +181,7 @@ describe('cocoFormat.detect', () => {
       'yolo/results.json': run,
       'detr/results.json': run,
       'train.json': gt,
-      'val.json': gt,
+      'v2.json': gt,
       'labelme/a.json': { version: '5.0', shapes: [], imagePath: 'a.jpg' },
     });
     const problems = new ProblemList();
@@ -189,11 +190,11 @@ describe('cocoFormat.detect', () => {
     expect(sources.map((source) => [source.files[0], source.role, source.name, source.enabled])).toEqual([
       ['detr/results.json', 'predictions', 'detr/results', true],
       ['train.json', 'groundTruth', 'train', true],
-      ['val.json', 'groundTruth', 'val', false],
+      ['v2.json', 'groundTruth', 'v2', false],
       ['yolo/results.json', 'predictions', 'yolo/results', true],
     ]);
     expect(problems.toArray().map((problem) => [problem.file, problem.severity])).toEqual([
-      ['val.json', 'warning'],
+      ['v2.json', 'warning'],
     ]);
   });
 
@@ -251,6 +252,46 @@ describe('cocoFormat.detect', () => {
       'labelme/000.json',
       'labelme/050.json',
       'labelme/099.json',
+    ]);
+  });
+});
+
+describe('ids past 2^53', () => {
+  it('keeps boxes on their own image when image ids differ only past 2^53', async () => {
+    // JSON.parse reads both ids as 12345678901234567168, so both boxes would land on one image.
+    expect(JSON.parse('12345678901234567891')).toBe(JSON.parse('12345678901234567892'));
+    const groundTruth =
+      '{"images": [{"id": 12345678901234567891, "file_name": "a.jpg", "width": 100, "height": 100},' +
+      ' {"id": 12345678901234567892, "file_name": "b.jpg", "width": 100, "height": 100}],' +
+      ' "categories": [{"id": 1, "name": "cat"}],' +
+      ' "annotations": [' +
+      '{"id": 98765432109876543211, "image_id": 12345678901234567892, "category_id": 1, "bbox": [1, 2, 3, 4]},' +
+      '{"id": 98765432109876543212, "image_id": 12345678901234567891, "category_id": 1, "bbox": [5, 6, 7, 8]}]}';
+    const results =
+      '[{"image_id": 12345678901234567891, "category_id": 1, "bbox": [5, 6, 7, 8], "score": 0.9},' +
+      ' {"image_id": 12345678901234567892, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 0.8}]';
+    const folder = memoryFolder({
+      'a.jpg': null,
+      'b.jpg': null,
+      'instances.json': groundTruth,
+      'detections.json': results,
+    });
+
+    const { dataset, problems } = await importFolder(folder);
+    expect(problems).toEqual([]);
+    const pathOf = (imageIndex: number) => dataset.images[imageIndex].path;
+    expect(dataset.groundTruth.map((box) => [pathOf(box.imageIndex), box.box, box.sourceId])).toEqual([
+      ['b.jpg', [1, 2, 3, 4], '98765432109876543211'],
+      ['a.jpg', [5, 6, 7, 8], '98765432109876543212'],
+    ]);
+    expect(dataset.images.map((image) => image.meta.cocoImageId)).toEqual([
+      '12345678901234567891',
+      '12345678901234567892',
+    ]);
+    const [run] = dataset.runs;
+    expect(run.predictions.map((box) => [pathOf(box.imageIndex), box.score])).toEqual([
+      ['a.jpg', 0.9],
+      ['b.jpg', 0.8],
     ]);
   });
 });

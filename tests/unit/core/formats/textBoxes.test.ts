@@ -268,10 +268,25 @@ describe('text box lines', () => {
       ['dets/b.txt', 3, 'confidence'],
     ]);
     expect(problems.toArray()[1].message).toContain('choose an xywh layout');
+    // Quoted as the file writes them, not as converted.
+    expect(problems.toArray()[1].value).toBe('60 10 20 50');
     expect(parsed.entries.filter((entry) => entry.file === 'dets/b.txt').map((entry) => entry.line)).toEqual([
       4,
     ]);
     expect(parsed.entries[0].image).toBe('a');
+  });
+
+  it('quotes the coordinates as written in warnings about a box outside its image', async () => {
+    const folder = memoryFolder({ 'gt/a.txt': 'cat 0.5 0.25 0.75 1.5\n', 'a.jpg': '' });
+    const [plan] = await textBoxesFormat.detect(folder, new ProblemList());
+    plan.options = { ...plan.options, layout: 'xyxy-normalized' };
+    const { dataset, problems } = await importPlans(folder, textBoxesFormat, [plan], async () => [100, 40]);
+
+    // 0.5 0.25 0.75 1.5 of a 100 × 40 image is x 50 to 75, y 10 to 60: past the bottom, kept.
+    expect(dataset.groundTruth.map((box) => box.box)).toEqual([[50, 10, 25, 50]]);
+    expect(
+      problems.toArray().map(({ file, line, value, expected }) => [file, line, value, expected]),
+    ).toEqual([['gt/a.txt', 1, { box: '0.5 0.25 0.75 1.5', image: [100, 40] }, 'a box inside the image']]);
   });
 
   it('reports class indices that the names file does not list', async () => {
