@@ -181,6 +181,52 @@ export function matchDetections(
   return result;
 }
 
+/**
+ * The matching at a higher score threshold, derived from a matching of every prediction without redoing it.
+ *
+ * Greedy matching visits predictions by score, so a prediction's match depends only on predictions
+ * scoring at least as high: the matching at threshold s is the part of the full matching made by
+ * predictions passing s. Predictions below s become ignored; ground truth they had taken becomes missed.
+ * That lets the score slider move live while only an IoU change reruns the matching. O(n).
+ *
+ * @param base - a matching made with `scoreThreshold: -Infinity` (or any threshold at most `threshold`).
+ * @param scores - per prediction, indexed like `base.predStatus`.
+ */
+export function withScoreThreshold(
+  base: DetectionMatches,
+  scores: ArrayLike<number>,
+  threshold: number,
+): DetectionMatches {
+  const strict = base.options.strict;
+  const result: DetectionMatches = {
+    ...base,
+    options: { ...base.options, scoreThreshold: threshold },
+    gtMatch: base.gtMatch.slice(),
+    gtIou: base.gtIou.slice(),
+    gtStatus: base.gtStatus.slice(),
+    predMatch: base.predMatch.slice(),
+    predIou: base.predIou.slice(),
+    predBestIou: base.predBestIou.slice(),
+    predBestGt: base.predBestGt.slice(),
+    predStatus: base.predStatus.slice(),
+  };
+  for (let p = 0; p < result.predStatus.length; p++) {
+    if (passesThreshold(scores[p], threshold, strict)) continue;
+    const g = result.predMatch[p];
+    if (g >= 0) {
+      result.gtMatch[g] = -1;
+      result.gtIou[g] = 0;
+      result.gtStatus[g] = MatchStatus.Unmatched;
+    }
+    result.predStatus[p] = MatchStatus.Ignored;
+    result.predMatch[p] = -1;
+    result.predIou[p] = 0;
+    result.predBestIou[p] = 0;
+    result.predBestGt[p] = -1;
+  }
+  return result;
+}
+
 /** Per-image counts of true positives, false positives and false negatives (missed ground truth). */
 export interface ImageMatchCounts {
   truePositives: Int32Array;
@@ -251,8 +297,11 @@ function resolveOptions(options: MatchOptions): Required<MatchOptions> {
   if (!(resolved.iouThreshold >= 0 && resolved.iouThreshold <= 1)) {
     throw new RangeError(`invalid iouThreshold: ${resolved.iouThreshold} (expected a number in [0, 1])`);
   }
-  if (!Number.isFinite(resolved.scoreThreshold)) {
-    throw new RangeError(`invalid scoreThreshold: ${resolved.scoreThreshold} (expected a finite number)`);
+  // -Infinity is allowed: it keeps every prediction, the base that `withScoreThreshold` narrows.
+  if (Number.isNaN(resolved.scoreThreshold) || resolved.scoreThreshold === Infinity) {
+    throw new RangeError(
+      `invalid scoreThreshold: ${resolved.scoreThreshold} (expected a finite number or -Infinity)`,
+    );
   }
   return resolved;
 }

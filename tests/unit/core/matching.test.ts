@@ -5,6 +5,7 @@ import {
   imageMatchCounts,
   matchDetections,
   MatchStatus,
+  withScoreThreshold,
   type MatchOptions,
 } from '../../../src/lib/core/matching';
 
@@ -248,6 +249,48 @@ describe('matchDetections', () => {
       }
     },
   );
+});
+
+describe('withScoreThreshold', () => {
+  it('equals matching again at the higher threshold, on random data with ties and crowd regions', () => {
+    const random = seededRandom(11);
+    const box = (): BoxXYWH => [random() * 60, random() * 60, 5 + random() * 30, 5 + random() * 30];
+    const gts: GtSpec[] = Array.from({ length: 200 }, () => ({
+      image: Math.floor(random() * 8),
+      category: 1 + Math.floor(random() * 2),
+      box: box(),
+      crowd: random() < 0.05,
+    }));
+    const preds: PredSpec[] = Array.from({ length: 300 }, () => ({
+      image: Math.floor(random() * 8),
+      category: 1 + Math.floor(random() * 2),
+      box: box(),
+      score: Math.round(random() * 10) / 10,
+    }));
+    const scores = preds.map((p) => p.score);
+    for (const strict of [false, true]) {
+      const base = match(gts, preds, { scoreThreshold: -Infinity, iouThreshold: 0.3, strict }, 8);
+      for (const threshold of [0, 0.3, 0.5, 0.9]) {
+        const direct = match(gts, preds, { scoreThreshold: threshold, iouThreshold: 0.3, strict }, 8);
+        const derived = withScoreThreshold(base, scores, threshold);
+        expect(derived.options).toEqual(direct.options);
+        for (const column of [
+          'gtMatch',
+          'gtIou',
+          'gtStatus',
+          'predMatch',
+          'predIou',
+          'predBestIou',
+          'predStatus',
+        ] as const) {
+          expect(Array.from(derived[column]), `${column} at ${threshold}`).toEqual(
+            Array.from(direct[column]),
+          );
+        }
+      }
+      expect(base.predStatus.filter((s) => s === MatchStatus.Matched).length).toBeGreaterThan(20);
+    }
+  });
 });
 
 describe('groupByImage', () => {
