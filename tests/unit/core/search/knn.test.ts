@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { meanDirection, normalizeRows, selectRows, topK } from '../../../src/lib/core/knn';
+import { meanDirection, normalizeRows, selectRows, topK } from '../../../../src/lib/core/search/knn';
 
 /** Mulberry32: a tiny seeded generator, so failures reproduce. */
 function seededRandom(seed: number): () => number {
