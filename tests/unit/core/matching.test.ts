@@ -1,3 +1,4 @@
+import { seededRandom } from '../../../src/lib/core/random';
 import { describe, expect, it } from 'vitest';
 import type { BoxXYWH, Dataset, PredictionRun } from '../../../src/lib/core/dataset';
 import {
@@ -358,16 +359,4 @@ function plainIou(a: BoxXYWH, b: BoxXYWH): number {
   const height = Math.max(0, Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]));
   const intersection = width * height;
   return intersection / (a[2] * a[3] + b[2] * b[3] - intersection);
-}
-
-/** Mulberry32: a tiny seeded generator, so failures reproduce. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -7,6 +7,7 @@
 import { dotAllRows, dotRows } from '../search/dot';
 import { checkRow, rowCount } from '../search/knn';
 import { minimizeLbfgs, type Objective } from './lbfgs';
+import { seededRandom } from '../random';
 
 /** A linear decision function on embeddings: P(yes | x) = σ(weights · x + bias). */
 export interface LinearModel {
@@ -215,7 +216,7 @@ function sampleUnjudged(count: number, judged: Int32Array, wanted: number, seed:
   const available = count - countOnes(taken);
   const size = Math.max(0, Math.min(wanted, available));
   const sample = new Int32Array(size);
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
 
   // Rejection sampling while the pool is large; a partial shuffle of the remainder when it is not.
   if (size * 2 <= available) {
@@ -241,18 +242,6 @@ function countOnes(mask: Uint8Array): number {
   let ones = 0;
   for (const bit of mask) ones += bit;
   return ones;
-}
-
-/** Mulberry32: a small seeded generator of floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function sigmoid(z: number): number {

@@ -16,6 +16,7 @@
 
 import { AbortError } from '../errors';
 import { LabelQualityInputError, type ClassProbabilities, type GivenLabels } from './probabilities';
+import { seededRandom } from '../random';
 
 export interface CrossValidationOptions {
   /** Number of folds, ≥ 2. Default 5. */
@@ -76,7 +77,7 @@ export async function crossValidatedProbabilities(
  * continuing where the previous class stopped, so folds differ in size by at most one.
  */
 export function assignFolds(labels: GivenLabels, classes: number, folds: number, seed: number): Int32Array {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const fold = new Int32Array(labels.length);
   let next = 0;
   for (let k = 0; k < classes; k++) {
@@ -212,18 +213,6 @@ function standardisation(features: Float32Array | Float64Array, dim: number, row
     scale[d] = deviation > 1e-12 ? 1 / deviation : 1;
   }
   return { mean, scale };
-}
-
-/** A small seeded PRNG (mulberry32): uniform in [0, 1), the same sequence on every machine. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function validate(

@@ -3,13 +3,13 @@
  * but noisy, with 8% of the labels moved to another class. Recall and precision are computed from the
  * planting, not from the code under test.
  */
+import { seededRandom } from '../../../../src/lib/core/random';
 import { describe, expect, it } from 'vitest';
 import { findLabelIssues } from '../../../../src/lib/core/labelQuality/confidentLearning';
 import {
   assignFolds,
   checkInSample,
   crossValidatedProbabilities,
-  mulberry32,
 } from '../../../../src/lib/core/labelQuality/crossValidation';
 import { probabilitiesFromRows } from '../../../../src/lib/core/labelQuality/probabilities';
 
@@ -20,7 +20,7 @@ const FLIPS = 32;
 
 /** Cluster k is centred at 4 × e_k (unit noise): neighbouring centres are 5.7 standard deviations apart. */
 function plantedDataset(seed: number) {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const n = CLASSES * PER_CLASS;
   const features = new Float32Array(n * DIM);

@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { meanDirection, normalizeRows, selectRows, topK } from '../../../../src/lib/core/search/knn';
-
-/** Mulberry32: a tiny seeded generator, so failures reproduce. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../../../src/lib/core/random';
 
 function randomMatrix(rows: number, dim: number, seed: number): Float32Array {
   const random = seededRandom(seed);

@@ -3,17 +3,9 @@
  * how the data was planted, never from the code under test.
  */
 
-/** Mulberry32: a tiny seeded generator, so failures reproduce. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../../../src/lib/core/random';
+
+export { seededRandom };
 
 /** Standard normal draws by Box–Muller. */
 export function gaussian(random: () => number): () => number {
