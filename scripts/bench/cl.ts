@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { findLabelIssues } from '../../src/lib/core/labelQuality/confidentLearning';
 import { computeConfidentJoint } from '../../src/lib/core/labelQuality/confidentJoint';
-import { mulberry32 } from '../../src/lib/core/labelQuality/crossValidation';
+import { seededRandom } from '../../src/lib/core/random';
 import type { ClassProbabilities } from '../../src/lib/core/labelQuality/probabilities';
 import { labelQualityScores } from '../../src/lib/core/labelQuality/rank';
 
@@ -22,7 +22,7 @@ const REPEATS = 5;
  * model would export them.
  */
 function structuredProbabilities() {
-  const random = mulberry32(2024);
+  const random = seededRandom(2024);
   const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const weights = Array.from({ length: CLASSES }, (_, k) => 1 / (k + 1));
   const cumulative: number[] = [];

@@ -2,12 +2,14 @@
  * Shared setup of the end-to-end tests: real Chromium (Debian's) driven by playwright-core against
  * the built app, and dataset folders laid out in a temporary directory from `../shared/cases`.
  */
+import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startStaticServer, type StaticServer } from './server';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CASES = resolve(REPO, '../shared/cases');
@@ -128,4 +130,29 @@ export async function confirmImport(page: Page): Promise<void> {
   await page.waitForSelector('[data-testid="import-plan"]', { timeout: 60_000 });
   await page.click('[data-testid="import"]');
   await page.waitForSelector('[data-testid="import-plan"]', { state: 'detached', timeout: 120_000 });
+}
+
+/** What a test file that opens the VOC case gets: the server, the browser and the case folder. */
+export interface VocCaseSuite {
+  server: StaticServer;
+  browser: Browser;
+  folder: string;
+}
+
+/**
+ * Serves the built app with voc2007_100img_multiformat under `/__e2e__/voc/` and launches Chromium
+ * before the file's tests, closing both after them. Read the fields inside tests, not at load time.
+ */
+export function serveVocCase(): VocCaseSuite {
+  const suite = {} as VocCaseSuite;
+  beforeAll(async () => {
+    suite.folder = await makeVocFolder();
+    suite.server = await startStaticServer(DIST, { voc: suite.folder });
+    suite.browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.server?.close();
+  });
+  return suite;
 }

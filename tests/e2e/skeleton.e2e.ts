@@ -4,37 +4,21 @@
  * boxes, embed every image with the bundled test model, search by image and by text, and click from
  * the confusion matrix to exactly the images behind a cell.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { startStaticServer, type StaticServer } from './server';
+import type { Page } from 'playwright-core';
 import {
   CASES,
   REPO,
   copyIntoOpfs,
-  launchChromium,
   confirmImport,
-  makeVocFolder,
   replacePickerWithOpfs,
   watchErrors,
-  DIST,
+  serveVocCase,
 } from './harness';
 
-let server: StaticServer;
-let browser: Browser;
-let vocFolder: string;
-
-beforeAll(async () => {
-  vocFolder = await makeVocFolder();
-  server = await startStaticServer(DIST, { voc: vocFolder });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const voc = serveVocCase();
 
 /** Ground-truth and detection counts per image, computed here straight from the raw JSON files. */
 function expectedCounts() {
@@ -50,12 +34,12 @@ async function waitForGallery(page: Page, count: number) {
 
 describe('walking skeleton on voc2007_100img_multiformat', () => {
   test('webkitdirectory input: gallery, boxes, embeddings, similarity and text search, confusion matrix', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1400 } });
+    const page = await voc.browser.newPage({ viewport: { width: 1400, height: 1400 } });
     const errors = watchErrors(page);
-    await page.goto(server.url);
+    await page.goto(voc.server.url);
 
     // Open through the <input webkitdirectory> fallback.
-    await page.setInputFiles('[data-testid="folder-input"]', vocFolder);
+    await page.setInputFiles('[data-testid="folder-input"]', voc.folder);
     await page.waitForSelector('[data-testid="import-plan"]');
     const formats = await page.$$eval('[data-testid="plan-source"]', (rows) =>
       rows.map((row) => `${row.getAttribute('data-format')}:${row.getAttribute('data-role')}`),
@@ -155,11 +139,11 @@ describe('walking skeleton on voc2007_100img_multiformat', () => {
   });
 
   test('showDirectoryPicker (OPFS folder): opens, remembers the folder, reopens after reload', async () => {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+    const context = await voc.browser.newContext({ viewport: { width: 1200, height: 800 } });
     const page = await context.newPage();
     const errors = watchErrors(page);
     await replacePickerWithOpfs(page, 'voc');
-    await page.goto(server.url);
+    await page.goto(voc.server.url);
     expect(await copyIntoOpfs(page, 'voc', 'voc')).toBe(102);
 
     await page.click('[data-testid="open-folder"]');
