@@ -1,7 +1,8 @@
 /**
- * The benchmark's worker thread: everything that runs on onnxruntime-web's WASM backend, as the app's
- * embedding worker does. One session serves all three WASM stages, so they differ only in what
- * surrounds `session.run`:
+ * A benchmark worker thread: everything that runs on onnxruntime-web's WASM backend, as the app's
+ * embedding worker does. The benchmark starts two, one with the app's thread count and one with
+ * onnxruntime-web's default; within one worker a single session serves every stage, so the stages
+ * differ only in what surrounds `session.run`:
  *
  * - pipeline: Longtail's `runEmbedJob` (planning, reading, core preprocessing, batching), fed by a
  *   Node stand-in for the worker's bitmap reader and a vision tower that does what

@@ -1,17 +1,28 @@
 /**
- * `npm run bench:embed`: image embedding throughput on a CLIP ViT-B/32-shaped model, four ways in one run:
+ * `npm run bench:embed`: image embedding throughput on a CLIP ViT-B/32-shaped model, in one run:
  *
  *   (a) onnxruntime-node on preprocessed tensors, batch 16: the CPU ceiling;
  *   (b) Longtail's pipeline from JPEG files (`runEmbedJob`: batching, core preprocessing) on
- *       onnxruntime-web's WASM backend in a worker thread, as the app's embedding worker runs it,
- *       beside bare WASM inference on the same preprocessed tensors (the pipeline's overhead);
- *   (c) a naive transformers.js loop: RawImage.read, the processor, one image per run, same WASM session.
+ *       onnxruntime-web's WASM backend in a worker thread with the app's thread count (every core but one, as
+ *       `wasmThreadCount` gives a cross-origin isolated page), beside bare WASM inference on the same
+ *       preprocessed tensors with the same session (the pipeline's overhead);
+ *   (c) a naive transformers.js loop in its own worker thread with every default left alone:
+ *       RawImage.read, the processor, one image per run, onnxruntime-web's default thread count
+ *       (`min(4, ceil(cores / 2))`, what a transformers.js page gets unless it sets one).
+ *
+ * Two more stages explain the ratio: the naive loop on (b)'s thread count (what the pipeline itself
+ * adds), and bare inference on (c)'s thread count (what the threads add). bare(b) / (c) is the most
+ * any pipeline on this model, runtime and machine could reach over (c).
+ *
+ * (c) runs on onnxruntime-web, as it would in a browser: transformers.js's own default in Node is
+ * onnxruntime-node, i.e. (a)'s runtime, which no browser has.
  *
  * The model has random weights (see vit-b32/), written once to `.tmp/bench/` and reused. Stages take
  * turns in interleaved rounds, so load from other processes falls on all of them alike; only ratios
  * measured within one run mean anything, and the per-round spread printed beside them says how much.
  *
  * Usage: node --import tsx scripts/bench/embed.ts [--images 48] [--wasm-threads N] [--images-dir DIR]
+ * (`--wasm-threads 2` on a 2-core machine, where the app takes one, measures what a second thread adds)
  */
 import { cpus, loadavg } from 'node:os';
 import { readdirSync } from 'node:fs';
@@ -22,6 +33,7 @@ import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import * as ortNode from 'onnxruntime-node';
 import { normaliseRows } from '../../src/lib/models/clip';
+import { defaultWasmThreadCount, wasmThreadCount } from '../../src/lib/models/runtime';
 import { ensureVitB32Model } from './vit-b32/model-folder.mjs';
 import type { PipelineSteps, StageTiming, WasmBenchApi } from './embed-wasm';
 
@@ -106,7 +118,7 @@ function meanNeighbourCosine(rows: Float32Array, dim: number): number {
   return total / pairs;
 }
 
-const STAGES = ['native', 'pipeline', 'bare', 'naive'] as const;
+const STAGES = ['native', 'pipeline', 'bare', 'naive', 'naiveAppThreads', 'bareDefaultThreads'] as const;
 type Stage = (typeof STAGES)[number];
 
 const seconds = (timings: StageTiming[]) => timings.reduce((total, timing) => total + timing.seconds, 0);
@@ -127,17 +139,17 @@ function median(values: number[]): number {
   return Number.isInteger(middle) ? (sorted[middle - 1] + sorted[middle]) / 2 : sorted[Math.floor(middle)];
 }
 
-function report(runs: Record<Stage, StageTiming[]>, images: number): void {
+function report(runs: Record<Stage, StageTiming[]>, images: number, threads: { app: number; naive: number }) {
   const rate = (stage: Stage) => images / seconds(runs[stage]);
   const line = (label: string, stage: Stage) =>
     console.log(
-      `${label.padEnd(66)}${rate(stage).toFixed(2).padStart(7)} img/s ${seconds(runs[stage]).toFixed(1).padStart(7)} s`,
+      `${label.padEnd(70)}${rate(stage).toFixed(2).padStart(7)} img/s ${seconds(runs[stage]).toFixed(1).padStart(7)} s`,
     );
   console.log(
     `\n${images} images per stage, ${images / ROUND} interleaved rounds of ${ROUND} after a warm-up`,
   );
   line(`(a) onnxruntime-node, preprocessed tensors, batch ${ROUND}`, 'native');
-  line(`(b) Longtail pipeline from JPEG files, wasm, batch ${ROUND}`, 'pipeline');
+  line(`(b) Longtail pipeline from JPEG files, wasm ${threads.app} threads, batch ${ROUND}`, 'pipeline');
   const pipelineSeconds = seconds(runs.pipeline);
   const spent = (step: keyof PipelineSteps) =>
     runs.pipeline.reduce((total, run) => total + run.steps![step], 0);
@@ -146,8 +158,10 @@ function report(runs: Record<Stage, StageTiming[]>, images: number): void {
   console.log(
     `      inference ${share(spent('inference'))}, JPEG decode ${share(spent('decode'))}, preprocess and the rest ${share(rest)}`,
   );
-  line(`    bare wasm inference, same tensors, batch ${ROUND}`, 'bare');
-  line('(c) naive transformers.js: RawImage.read, processor, 1 per run', 'naive');
+  line(`    bare wasm inference, same tensors, ${threads.app} threads, batch ${ROUND}`, 'bare');
+  line(`(c) naive transformers.js: RawImage.read, processor, 1 per run, ${threads.naive} threads`, 'naive');
+  line(`    the same naive loop on (b)'s ${threads.app} threads`, 'naiveAppThreads');
+  line(`    bare wasm inference on (c)'s ${threads.naive} threads, batch ${ROUND}`, 'bareDefaultThreads');
 
   // Ratios of totals, and the spread of the same ratio round by round as a measure of the noise.
   const perRound = (numerator: Stage, denominator: Stage) =>
@@ -157,13 +171,22 @@ function report(runs: Record<Stage, StageTiming[]>, images: number): void {
   const times = (ratio: number) => `${ratio.toFixed(2)}x`;
   const percent = (ratio: number) => `${(100 * (ratio - 1)).toFixed(1)}%`;
   const row = (label: string, value: string, rest = '') =>
-    console.log(`${label.padEnd(30)}${value.padStart(7)}   ${rest}`.trimEnd());
+    console.log(`${label.padEnd(34)}${value.padStart(7)}   ${rest}`.trimEnd());
+  const speedup = (fast: Stage, slow: Stage, rest = '') =>
+    row(`${fast} / ${slow}`, times(rate(fast) / rate(slow)), `${rest}${spread(perRound(slow, fast), times)}`);
   console.log('');
   row(
     '(b) / (c)',
     times(rate('pipeline') / rate('naive')),
     `goal >= 2x    ${spread(perRound('naive', 'pipeline'), times)}`,
   );
+  row(
+    '    ceiling: bare(b) / (c)',
+    times(rate('bare') / rate('naive')),
+    'no pipeline on this model, runtime and machine can beat this',
+  );
+  speedup('pipeline', 'naiveAppThreads', 'the pipeline alone, threads equal   ');
+  speedup('bare', 'bareDefaultThreads', 'the threads alone                   ');
   row(
     '(b) overhead over bare wasm',
     percent(seconds(runs.pipeline) / seconds(runs.bare)),
@@ -189,6 +212,14 @@ function report(runs: Record<Stage, StageTiming[]>, images: number): void {
   );
 }
 
+/** A worker thread running embed-wasm.ts, with its own onnxruntime-web instance and thread pool. */
+function startWasmWorker(): { worker: Worker; api: Comlink.Remote<WasmBenchApi> } {
+  const worker = new Worker(new URL('./embed-worker.mjs', import.meta.url), {
+    workerData: { entry: new URL('./embed-wasm.ts', import.meta.url).href },
+  });
+  return { worker, api: Comlink.wrap<WasmBenchApi>(nodeEndpoint(worker)) };
+}
+
 async function main(): Promise<void> {
   const { images, threads, imagesDir } = options();
   const imagePaths = listJpegs(imagesDir, images);
@@ -197,43 +228,50 @@ async function main(): Promise<void> {
   const onnxPath = join(model.dir, 'onnx', 'vision_model.onnx');
   console.log(`model: ${model.dir} (${model.created ? 'written now' : 'reused'})`);
 
-  // The WASM side lives in a worker thread, as the app's embedding worker does.
-  const worker = new Worker(new URL('./embed-worker.mjs', import.meta.url), {
-    workerData: { entry: new URL('./embed-wasm.ts', import.meta.url).href },
-  });
-  const wasm = Comlink.wrap<WasmBenchApi>(nodeEndpoint(worker));
+  // The WASM sides live in worker threads, as the app's embedding worker does: one with the app's
+  // thread count, one left at onnxruntime-web's defaults for the naive loop.
+  const app = startWasmWorker();
+  const naive = startWasmWorker();
   try {
     const loadStarted = performance.now();
-    const setup = await wasm.setup({
-      model: { kind: 'local-path', root: model.root, name: model.name },
-      dir: model.dir,
-      imagePaths,
-      threads,
-    });
+    const modelSource = { kind: 'local-path', root: model.root, name: model.name } as const;
+    const appThreads = threads ?? wasmThreadCount(true, cpus().length);
+    const [setup, naiveSetup] = await Promise.all([
+      app.api.setup({ model: modelSource, dir: model.dir, imagePaths, threads: appThreads }),
+      naive.api.setup({ model: modelSource, dir: model.dir, imagePaths }),
+    ]);
     if (setup.batch !== ROUND) throw new Error(`invalid worker batch ${setup.batch}: rounds expect ${ROUND}`);
     const native = await ortNode.InferenceSession.create(onnxPath, { executionProviders: ['cpu'] });
     console.log(
       `loaded in ${((performance.now() - loadStarted) / 1000).toFixed(0)} s; ${images} JPEGs from ${imagesDir}`,
     );
     console.log(
-      `threads: onnxruntime-node its default on ${cpus().length} cores, onnxruntime-web wasm ${setup.threads}`,
+      `threads on ${cpus().length} cores: onnxruntime-node its default; onnxruntime-web (b) ${setup.threads}, ` +
+        `(c) ${naiveSetup.threads} (its default; a browser page's would be ${defaultWasmThreadCount(true, cpus().length)})`,
     );
 
     // Warm-up on the shapes measured below: first runs allocate and plan.
     console.error('warming up');
     await runNative(native, setup.pixels, 0, ROUND);
-    await wasm.bare(0, ROUND);
-    await wasm.naive(0, 1);
+    await app.api.bare(0, ROUND);
+    await app.api.naive(0, 1);
+    await naive.api.bare(0, ROUND);
+    await naive.api.naive(0, 1);
 
     // Interleaved round by round, the order reversed every other round, so that load from other
     // processes and any drift fall on every stage alike and per-round ratios pair like with like.
     const measure: Record<Stage, (start: number) => Promise<StageTiming>> = {
       native: (start) => runNative(native, setup.pixels, start, ROUND),
-      pipeline: (start) => wasm.pipeline(start, ROUND),
-      bare: (start) => wasm.bare(start, ROUND),
-      naive: (start) => wasm.naive(start, ROUND),
+      pipeline: (start) => app.api.pipeline(start, ROUND),
+      bare: (start) => app.api.bare(start, ROUND),
+      naive: (start) => naive.api.naive(start, ROUND),
+      naiveAppThreads: (start) => app.api.naive(start, ROUND),
+      bareDefaultThreads: (start) => naive.api.bare(start, ROUND),
     };
-    const runs: Record<Stage, StageTiming[]> = { native: [], pipeline: [], bare: [], naive: [] };
+    const runs = Object.fromEntries(STAGES.map((stage) => [stage, []])) as unknown as Record<
+      Stage,
+      StageTiming[]
+    >;
     const loadBefore = loadavg()[0];
     for (let round = 0; round < images / ROUND; round++) {
       console.error(`round ${round + 1} of ${images / ROUND}`);
@@ -241,14 +279,14 @@ async function main(): Promise<void> {
       for (const stage of order) runs[stage].push(await measure[stage](round * ROUND));
     }
     console.log(
-      `load average (1 min) ${loadBefore.toFixed(1)} before the rounds, ${loadavg()[0].toFixed(1)} after, on ${cpus().length} cores`,
+      `load average (1 min) ${loadBefore.toFixed(1)} before the rounds, ${loadavg()[0].toFixed(1)} after, on ${cpus().length} cores (shared with other work)`,
     );
-    report(runs, images);
+    report(runs, images, { app: setup.threads, naive: naiveSetup.threads });
 
     await native.release();
-    await wasm.close();
+    await Promise.all([app.api.close(), naive.api.close()]);
   } finally {
-    await worker.terminate();
+    await Promise.all([app.worker.terminate(), naive.worker.terminate()]);
   }
 }
 

@@ -24,13 +24,9 @@ import {
   type PixelImage,
   type PreprocessConfig,
 } from '../core/preprocess';
-import {
-  applySource,
-  describeSource,
-  ModelLoadError,
-  type ModelSource,
-  type TransformersEnvironment,
-} from './modelSource';
+import { FOLDER_MODEL_ROOT, ModelFolderReader } from './folderModel';
+import { identifyModel } from './identity';
+import { applySource, ModelLoadError, type ModelSource, type TransformersEnvironment } from './modelSource';
 
 export { ModelLoadError, type ModelSource } from './modelSource';
 
@@ -74,6 +70,9 @@ const DEFAULT_TEXT_BATCH = 64;
 /** transformers.js reads its global `env` while loading, so loads take turns. */
 let loadQueue: Promise<unknown> = Promise.resolve();
 
+/** The fetch transformers.js started with; a picked folder's load swaps in its own and puts this back. */
+const DEFAULT_FETCH = env.fetch;
+
 type ImageProcessor = Awaited<ReturnType<typeof AutoImageProcessor.from_pretrained>>;
 type CallableModel = PreTrainedModel & ((inputs: Record<string, Tensor>) => Promise<Record<string, Tensor>>);
 
@@ -83,6 +82,8 @@ interface ClipParts {
   processor: ImageProcessor;
   vision: CallableModel;
   text: CallableModel;
+  /** For a picked folder: the hash of every file the load read (see `ModelFolderReader.fingerprint`). */
+  filesHash?: string;
 }
 
 /**
@@ -156,7 +157,7 @@ export class ClipEmbedder {
       source,
       parts,
       dim,
-      identify(source, parts.config, options.dtype ?? 'fp32'),
+      identifyModel(source, parts.config, parts.filesHash, options.dtype ?? 'fp32'),
       preprocessing,
       options,
     );
@@ -312,12 +313,18 @@ function validateOptions(source: ModelSource, options: ClipEmbedderOptions): voi
 
 async function loadParts(source: ModelSource, options: ClipEmbedderOptions): Promise<ClipParts> {
   const modelId = applySource(env, source);
+  // A picked folder is read through its handle; every other source through the ordinary fetch.
+  const folder =
+    source.kind === 'folder'
+      ? new ModelFolderReader(source.handle, `${FOLDER_MODEL_ROOT}${modelId}/`, DEFAULT_FETCH)
+      : null;
+  env.fetch = folder?.fetch ?? DEFAULT_FETCH;
   options.configureEnvironment?.(env);
 
   // Hub options are shared by every file; a local source must never fall through to the network.
   const pretrained = {
     revision: source.kind === 'hub' ? (source.revision ?? 'main') : 'main',
-    local_files_only: source.kind === 'local-path',
+    local_files_only: source.kind !== 'hub',
     progress_callback: options.onProgress,
   };
   const modelOptions = { ...pretrained, dtype: options.dtype ?? 'fp32', device: options.device };
@@ -364,33 +371,8 @@ async function loadParts(source: ModelSource, options: ClipEmbedderOptions): Pro
     processor: processor as ImageProcessor,
     vision: vision as CallableModel,
     text: text as CallableModel,
+    filesHash: await folder?.fingerprint(),
   };
-}
-
-/**
- * Cache identity: the source plus whatever pins its weights, plus the precision.
- * Known shortcoming: a local model without a `longtail.revision` in config.json is identified by a hash
- * of its config alone, so replacing its weights under the same config keeps serving stale cached
- * embeddings until the cache is cleared. Hub sources on a branch ('main') have the same problem when
- * the branch moves; pin a commit in `revision` to avoid it.
- */
-function identify(source: ModelSource, config: Record<string, unknown>, dtype: ClipDtype): string {
-  if (source.kind === 'hub') return `${describeSource(source)}/${dtype}`;
-
-  const longtail = config.longtail as { revision?: unknown } | undefined;
-  const revision =
-    typeof longtail?.revision === 'string' ? longtail.revision : `config-${fnv1a(JSON.stringify(config))}`;
-  return `local:${source.name}@${revision}/${dtype}`;
-}
-
-/** 32-bit FNV-1a as 8 hex digits: a cheap, synchronous fingerprint, not a security hash. */
-function fnv1a(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0).toString(16).padStart(8, '0');
 }
 
 async function disposeParts(parts: ClipParts): Promise<void> {

@@ -8,6 +8,7 @@
  * index.html instead of a 404.
  */
 import type { env as transformersEnv } from '@huggingface/transformers';
+import { FOLDER_MODEL_ID, FOLDER_MODEL_ROOT, type ModelFolderHandle } from './folderModel';
 
 /** The mutable transformers.js environment object. */
 export type TransformersEnvironment = typeof transformersEnv;
@@ -32,7 +33,17 @@ export interface LocalModelSource {
   name: string;
 }
 
-export type ModelSource = HubModelSource | LocalModelSource;
+/**
+ * A model folder picked on the user's disk (File System Access API; see folderModel.ts), laid out like
+ * a hub repository. `name` is the folder's name, for people; the identity comes from its files' hash.
+ */
+export interface FolderModelSource {
+  kind: 'folder';
+  handle: ModelFolderHandle;
+  name: string;
+}
+
+export type ModelSource = HubModelSource | LocalModelSource | FolderModelSource;
 
 /** The deterministic test model that `npm run model:test` writes into `public/models/`. */
 export const TINY_CLIP_SOURCE: LocalModelSource = Object.freeze({
@@ -61,6 +72,7 @@ export class ModelLoadError extends Error {
 /** A one-line human name for a source: `hub:Xenova/clip-vit-base-patch32@main`, `local:/models/tiny`. */
 export function describeSource(source: ModelSource): string {
   if (source.kind === 'hub') return `hub:${source.id}@${source.revision ?? 'main'}`;
+  if (source.kind === 'folder') return `folder:${source.name}`;
   return `local:${joinRoot(source.root, source.name)}`;
 }
 
@@ -79,10 +91,15 @@ export function validateSource(source: ModelSource): void {
     }
     return;
   }
+  if (source.kind === 'folder') {
+    if (typeof source.handle?.getFileHandle !== 'function')
+      throw new ModelLoadError(source, 'invalid folder handle: expected a FileSystemDirectoryHandle');
+    return;
+  }
   if (source.kind !== 'local-path') {
     throw new ModelLoadError(
       source,
-      `invalid source kind ${JSON.stringify((source as { kind: unknown }).kind)}: expected "hub" or "local-path"`,
+      `invalid source kind ${JSON.stringify((source as { kind: unknown }).kind)}: expected "hub", "local-path" or "folder"`,
     );
   }
 
@@ -103,7 +120,9 @@ export function validateSource(source: ModelSource): void {
 
 /**
  * Points transformers.js at a source and returns the id to pass to `from_pretrained`.
- * Mutates `env`: callers must not load two different sources concurrently in one realm.
+ * Mutates `env`: callers must not load two different sources concurrently in one realm. A folder
+ * source also needs `env.fetch` to be a `ModelFolderReader` for the files under `FOLDER_MODEL_ROOT`
+ * (ClipEmbedder sets it); every other source needs the ordinary fetch back.
  */
 export function applySource(env: TransformersEnvironment, source: ModelSource): string {
   validateSource(source);
@@ -118,6 +137,12 @@ export function applySource(env: TransformersEnvironment, source: ModelSource): 
 
   env.allowLocalModels = true;
   env.allowRemoteModels = false;
+  if (source.kind === 'folder') {
+    env.localModelPath = FOLDER_MODEL_ROOT;
+    env.useBrowserCache = false;
+    env.useFSCache = false;
+    return FOLDER_MODEL_ID;
+  }
   env.localModelPath = source.root.endsWith('/') ? source.root : `${source.root}/`;
   // Local files are already at hand; a cached copy would only go stale when the folder is regenerated.
   env.useBrowserCache = false;

@@ -1,8 +1,10 @@
 import { DEFAULT_CROP_MARGIN } from '../core/embedPlan';
 import { AbortError, isAbort } from '../core/errors';
 import { RateMeter } from '../core/pipeline';
+import type { ClipDtype } from '../models/clip';
 import { CLIP_VIT_B32_SOURCE, TINY_CLIP_SOURCE, type ModelSource } from '../models/modelSource';
 import { sourceSpec } from '../storage/browserSources';
+import { lastModelFolder, regainReadAccess, rememberModelFolder } from '../storage/folders';
 import { EmbeddingStore, StorageQuotaError } from '../storage/embeddingStore';
 import { describeQuotaShortfall } from '../storage/quota';
 import { datasetState } from './dataset.svelte';
@@ -15,7 +17,7 @@ import {
 } from './embeddingJobs';
 import { notices } from './notices.svelte';
 import { analysis, Comlink, embedder } from './workers';
-import type { EmbedBatchResult, ModelInfo } from '../../../workers/embed.worker';
+import type { DeviceChoice, EmbedBatchResult, ModelInfo } from '../../../workers/embed.worker';
 
 export interface ModelChoice {
   id: string;
@@ -39,7 +41,7 @@ export const MODEL_CHOICES: ModelChoice[] = [
   {
     id: 'clip-vit-b32',
     label: 'CLIP ViT-B/32 (Xenova/clip-vit-base-patch32)',
-    note: 'Downloads about 350 MB of weights from the Hugging Face hub once (the browser caches them). No image ever leaves this machine.',
+    note: 'Real CLIP weights from the Hugging Face hub, downloaded once (the browser keeps them); the size is shown beside the menu. No image ever leaves this machine.',
     source: CLIP_VIT_B32_SOURCE,
   },
   {
@@ -48,7 +50,21 @@ export const MODEL_CHOICES: ModelChoice[] = [
     note: 'A transformers.js CLIP folder served by this site under /models/<name>/ (self-hosted, offline).',
     source: { kind: 'local-path', root: '/models/', name: '' },
   },
+  {
+    id: 'folder',
+    label: 'Model folder on this computer…',
+    note: 'A transformers.js CLIP folder (config.json, tokenizer, onnx/) picked from disk: for offline and air-gapped machines. Nothing is downloaded; its files are hashed to tell its cached vectors apart.',
+    source: { kind: 'local-path', root: '/models/', name: '' },
+  },
 ];
+
+/** The model folder could not be used: none picked yet, or the browser refused to read it. */
+export class ModelFolderError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelFolderError';
+  }
+}
 
 export type EmbedStatus = 'idle' | 'loading-model' | 'embedding' | 'paused' | 'ready';
 
@@ -64,6 +80,12 @@ export class EmbeddingState {
   choiceId = $state(MODEL_CHOICES[0].id);
   /** Folder name under `/models/` for the same-origin choice. */
   folderName = $state('');
+  /** The model folder picked on disk for the 'folder' choice (or remembered from an earlier visit). */
+  modelFolder = $state.raw<FileSystemDirectoryHandle | null>(null);
+  /** `auto` lets the worker pick (WebGPU only with a hardware adapter); the others force a backend. */
+  device = $state<DeviceChoice>('auto');
+  /** Weight precision: fp16 and q8 files are smaller downloads; q8 runs faster on WASM, a little less exact. */
+  dtype = $state<ClipDtype>('fp32');
   status = $state<EmbedStatus>('idle');
   /** The kind of the job under way (or last run). */
   job = $state<EmbedJobKind>('images');
@@ -120,6 +142,39 @@ export class EmbeddingState {
     this.status = rows > 0 ? 'ready' : this.status;
   }
 
+  /**
+   * Lets the user pick a model folder on disk and remembers it for the next visit. A dismissed
+   * picker changes nothing.
+   */
+  async pickModelFolder(): Promise<void> {
+    const picker = (
+      window as Window & { showDirectoryPicker?: (options?: object) => Promise<FileSystemDirectoryHandle> }
+    ).showDirectoryPicker;
+    if (!picker) {
+      notices.report(
+        new ModelFolderError(
+          'this browser cannot open folders from disk (no File System Access API): use a Chromium-based browser, or serve the model under /models/',
+        ),
+        'Choosing a model folder',
+      );
+      return;
+    }
+    try {
+      const handle = await picker({ id: 'longtail-model', mode: 'read' });
+      this.modelFolder = handle;
+      this.choiceId = 'folder';
+      await rememberModelFolder(handle);
+    } catch (error) {
+      if (!isAbort(error)) notices.report(error, 'Choosing a model folder');
+    }
+  }
+
+  /** Offers the model folder picked on an earlier visit, if the browser kept its handle. */
+  async restoreModelFolder(): Promise<void> {
+    if (this.modelFolder) return;
+    this.modelFolder = await lastModelFolder().catch(() => null);
+  }
+
   /** Stops the job after the batch in flight (which is still stored). */
   cancel(): void {
     if (!this.controller) return;
@@ -157,7 +212,7 @@ export class EmbeddingState {
 
   /** Embeds a text query with the loaded model (loading it first if needed). */
   async embedText(text: string): Promise<Float32Array> {
-    if (!this.model) this.model = await embedder().load($state.snapshot(this.source));
+    if (!this.model) this.model = await this.loadModel();
     return embedder().embedText(text);
   }
 
@@ -188,7 +243,7 @@ export class EmbeddingState {
     try {
       this.status = 'loading-model';
       this.job = kind;
-      const model = (this.model = await embedder().load($state.snapshot(this.source)));
+      const model = (this.model = await this.loadModel());
       const store = await EmbeddingStore.open();
       plan = await makePlan({
         dataset,
@@ -229,6 +284,22 @@ export class EmbeddingState {
       this.meter.stop();
       if (generation === this.generation) await this.finish(plan);
     }
+  }
+
+  /**
+   * Loads the chosen model in the worker. A picked folder goes as its handle (structured-cloned); after
+   * a reload the browser asks again for read access, which needs the click that started this.
+   */
+  private async loadModel(): Promise<ModelInfo> {
+    let source = $state.snapshot(this.source) as ModelSource;
+    if (this.choiceId === 'folder') {
+      const handle = this.modelFolder;
+      if (!handle) throw new ModelFolderError('no model folder chosen: click "Choose folder…" first');
+      if (!(await regainReadAccess(handle)))
+        throw new ModelFolderError(`no permission to read the model folder ${handle.name}`);
+      source = { kind: 'folder', handle, name: handle.name };
+    }
+    return embedder().load(source, this.device, this.dtype);
   }
 
   /** Publishes the job's matrix (if it got as far as a plan) and settles the status. */

@@ -10,6 +10,9 @@ import type { VectorImportWorkerApi } from '../../../workers/vectorImport.worker
 
 export type VectorImportStatus = 'idle' | 'reading' | 'storing' | 'ready' | 'failed';
 
+/** How `importedModelIdentity` (core/vectors/importVectors.ts) starts every identity it makes. */
+const IMPORTED = 'imported:';
+
 let worker: Comlink.Remote<VectorImportWorkerApi> | null = null;
 
 /** The worker that parses vector files; started on first use and kept, like the app's other workers. */
@@ -25,6 +28,8 @@ function vectorReader(): Comlink.Remote<VectorImportWorkerApi> {
  * in as a vector file keyed by image path. The file is parsed in a worker, its ids are matched to the
  * dataset's images, the matched rows are stored under the model identity `imported:<file>@<hash>`,
  * and the matrix goes to the analysis worker, where it replaces whatever embeddings were there.
+ * A folder keeps one import at a time (a new one drops the older), and reopening the folder brings it
+ * back from IndexedDB.
  */
 export class VectorImportState {
   status = $state<VectorImportStatus>('idle');
@@ -40,13 +45,50 @@ export class VectorImportState {
   /** Bumped by every import and reset: a slower, older import must not publish over a newer one. */
   private generation = 0;
 
-  /** Forgets the last import (the analysis worker drops the matrix itself when the dataset changes). */
+  /**
+   * Forgets the last import (the analysis worker drops the matrix itself when the dataset changes),
+   * then looks for vectors imported into the newly opened folder on an earlier visit.
+   */
   reset(): void {
-    this.generation++;
+    const generation = ++this.generation;
     this.status = 'idle';
     this.message = '';
     this.matched = this.unmatched = this.dim = 0;
     this.identity = null;
+    // After the caller's synchronous work: the dataset change that called reset must settle first,
+    // and nothing read while restoring may become a dependency of the caller's effect.
+    queueMicrotask(() => void this.restore(generation));
+  }
+
+  /**
+   * Makes vectors imported for the open folder on an earlier visit searchable again: the rows whose
+   * files are unchanged, under the identity they were stored with.
+   */
+  async restore(generation = this.generation): Promise<void> {
+    const dataset = datasetState.dataset;
+    const source = datasetState.source;
+    if (!dataset || !source) return;
+    try {
+      const store = await EmbeddingStore.open();
+      const identity = (await store.models(source.name)).find((model) => model.startsWith(IMPORTED));
+      if (!identity) return;
+      const matrix = await store.load(source.name, identity, datasetState.fingerprints);
+      const stale = generation !== this.generation || datasetState.dataset !== dataset;
+      if (stale || !matrix || matrix.paths.length === 0 || this.status !== 'idle') return;
+
+      const imagePaths = new Set(dataset.images.map((image) => image.path));
+      const matched = matrix.paths.filter((path) => imagePaths.has(path)).length;
+      embeddingState.adoptImported(matched);
+      this.identity = identity;
+      this.dim = matrix.dim;
+      this.matched = matched;
+      this.unmatched = 0;
+      this.status = 'ready';
+      const file = identity.slice(IMPORTED.length, identity.lastIndexOf('@'));
+      this.message = `${matched.toLocaleString()} of ${dataset.images.length.toLocaleString()} images have ${matrix.dim}-d vectors imported from ${file} on an earlier visit.`;
+    } catch (error) {
+      notices.report(error, 'Loading imported embeddings');
+    }
   }
 
   /** Imports the vector file among `files` (with its id list, for a `.npy`) for the open dataset. */
@@ -96,7 +138,9 @@ export class VectorImportState {
       const storedPaths = paths.filter((_, image) => layout.rowOfImage[image] >= 0);
       const fingerprints = datasetState.fingerprints;
       const store = await EmbeddingStore.open();
-      await store.clear(source.name, identity);
+      // One import per folder: the one reopening the folder brings back is the latest.
+      for (const model of await store.models(source.name))
+        if (model.startsWith(IMPORTED)) await store.clear(source.name, model);
       await store.append(source.name, identity, {
         dim,
         paths: storedPaths,

@@ -191,6 +191,13 @@ export class EmbeddingStore {
     await Promise.all([...keys.map((key) => tx.store.delete(key)), tx.done]);
   }
 
+  /** The model identities with image rows stored for a folder, in key order. */
+  async models(folder: string): Promise<string[]> {
+    const range = IDBKeyRange.bound([folder, ''], [folder, '\uffff']);
+    const keys = await this.db.getAllKeysFromIndex('embeddings', 'byFolderModel', range);
+    return [...new Set(keys.map((key) => key[1]))];
+  }
+
   /** What is stored, per store, folder and model, largest first: to tell a user what to clear. */
   async summary(): Promise<StoredSet[]> {
     const sets = new Map<string, StoredSet>();

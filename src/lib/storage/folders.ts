@@ -27,3 +27,20 @@ export async function regainReadAccess(handle: FileSystemDirectoryHandle): Promi
   if ((await withPermissions.queryPermission?.(options)) === 'granted') return true;
   return (await withPermissions.requestPermission?.(options)) === 'granted';
 }
+
+const MODEL_FOLDER = 'model';
+
+/**
+ * Remembers a model folder picked on disk (offline models) beside the dataset folder, in the same
+ * store under its own key, so the next visit offers it again.
+ */
+export async function rememberModelFolder(handle: FileSystemDirectoryHandle): Promise<void> {
+  const db = await openDatabase();
+  await db.put('folders', { handle, name: handle.name, savedAt: Date.now() }, MODEL_FOLDER);
+}
+
+/** The model folder picked last, if the browser kept its handle. */
+export async function lastModelFolder(): Promise<FileSystemDirectoryHandle | null> {
+  const db = await openDatabase();
+  return (await db.get('folders', MODEL_FOLDER))?.handle ?? null;
+}

@@ -33,12 +33,11 @@ function sha256(bytes: Uint8Array): string {
 describe('make-test-model', () => {
   let scratch: string;
   let first: string;
-  let firstRun: ReturnType<typeof runGenerator>;
 
   beforeAll(() => {
     scratch = makeScratch();
     first = join(scratch, 'a', MODEL_NAME);
-    firstRun = runGenerator(first);
+    runGenerator(first);
   });
 
   afterAll(() => removeScratch(scratch));
@@ -47,10 +46,6 @@ describe('make-test-model', () => {
     expect(listFiles(first)).toEqual(EXPECTED_FILES);
     const total = EXPECTED_FILES.reduce((sum, file) => sum + statSync(join(first, file)).size, 0);
     expect(total).toBeLessThan(1024 * 1024);
-  });
-
-  it('generates in well under two seconds, Node start-up included', () => {
-    expect(firstRun.milliseconds).toBeLessThan(2000);
   });
 
   it('is byte-identical across runs into different folders', () => {

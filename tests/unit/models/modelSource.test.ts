@@ -1,9 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { FOLDER_MODEL_ID, FOLDER_MODEL_ROOT } from '../../../src/lib/models/folderModel';
 import {
   applySource,
   describeSource,
   ModelLoadError,
   validateSource,
+  type ModelSource,
   type TransformersEnvironment,
 } from '../../../src/lib/models/modelSource';
 
@@ -58,5 +60,25 @@ describe('model sources', () => {
       );
     }
     expect(() => validateSource({ kind: 'local-path', root: '', name: 'tiny' })).toThrow(/invalid root/);
+  });
+
+  it('reads a picked folder through the private root only, with the network and caches off', () => {
+    const env = fakeEnvironment();
+    const handle = { name: 'my clip', getDirectoryHandle: vi.fn(), getFileHandle: vi.fn() };
+    const id = applySource(env, { kind: 'folder', handle, name: 'my clip' });
+    expect(id).toBe(FOLDER_MODEL_ID);
+    expect(env).toMatchObject({
+      allowLocalModels: true,
+      allowRemoteModels: false,
+      localModelPath: FOLDER_MODEL_ROOT,
+      useBrowserCache: false,
+      useFSCache: false,
+    });
+    expect(describeSource({ kind: 'folder', handle, name: 'my clip' })).toBe('folder:my clip');
+  });
+
+  it('rejects a folder source without a directory handle', () => {
+    const source = { kind: 'folder', handle: {}, name: 'x' } as unknown as ModelSource;
+    expect(() => validateSource(source)).toThrow(/invalid folder handle/);
   });
 });
