@@ -1,16 +1,79 @@
 /**
- * Analysis off the main thread: similarity rankings over the embedding matrix, and matching plus the
- * confusion matrix for a prediction run. The dataset and the matrix are sent once and kept here.
+ * Analysis off the main thread: matching plus the confusion matrix for a prediction run, and object
+ * rankings for the embeddings state. Image similarity, text search and Autotag run in the search
+ * worker (`search.worker.ts`, loaded by the search state). The dataset is sent once and kept here.
  */
 import * as Comlink from 'comlink';
 import type { Dataset } from '../src/lib/core/dataset';
-import { detectionConfusion, type ConfusionMatrix } from '../src/lib/core/confusion';
-import { matchDetections, type MatchOptions } from '../src/lib/core/matching';
-import { meanDirection, selectRows, topK } from '../src/lib/core/knn';
+import { classificationConfusion, detectionConfusion, type ConfusionMatrix } from '../src/lib/core/confusion';
+import {
+  fillColumn,
+  matchDetections,
+  withScoreThreshold,
+  type DetectionMatches,
+  type MatchOptions,
+} from '../src/lib/core/matching';
+import { evaluateCoco, type CocoClassResult, type CocoEvaluation } from '../src/lib/core/metrics/cocoEval';
+import {
+  classificationInput,
+  classificationMetrics,
+  type ClassificationMetrics,
+} from '../src/lib/core/metrics/classification';
+import { detectionColumns } from '../src/lib/core/metrics/columns';
+import { compareRuns, type RunComparison } from '../src/lib/core/metrics/compareRuns';
+import { curvesFromMatches, type ClassCurve } from '../src/lib/core/metrics/liveCurves';
+import { sampleColumns, type SampleColumns } from '../src/lib/core/metrics/sampleResults';
+import { meanDirection, selectRows, topK } from '../src/lib/core/search/knn';
 
 let dataset: Dataset | null = null;
-let embeddings: { dim: number; vectors: Float32Array; rowOfImage: Int32Array } | null = null;
 let objects: { dim: number; vectors: Float32Array; runs: Int32Array; indices: Int32Array } | null = null;
+
+/** COCO evaluations per run: they depend on no slider, so each run is evaluated once per dataset. */
+const cocoByRun = new Map<number, CocoEvaluation>();
+/** Matchings of every prediction at one IoU threshold; the score slider only narrows them. */
+let live: { runIndex: number; iou: number; classAware: DetectionMatches; agnostic: DetectionMatches } | null =
+  null;
+
+function runOf(runIndex: number) {
+  if (!dataset) throw new Error('no dataset loaded');
+  const run = dataset.runs[runIndex];
+  if (!run) throw new Error(`invalid run index ${runIndex}: the dataset has ${dataset.runs.length} runs`);
+  return { dataset, run };
+}
+
+function cocoOf(runIndex: number): CocoEvaluation {
+  const cached = cocoByRun.get(runIndex);
+  if (cached) return cached;
+  const { dataset: current, run } = runOf(runIndex);
+  const evaluation = evaluateCoco(detectionColumns(current, run));
+  cocoByRun.set(runIndex, evaluation);
+  return evaluation;
+}
+
+/** The base matchings at this IoU threshold, reusing the last ones when nothing they depend on changed. */
+function liveOf(runIndex: number, iou: number) {
+  if (live && live.runIndex === runIndex && live.iou === iou) return live;
+  const { dataset: current, run } = runOf(runIndex);
+  const options = { iouThreshold: iou, scoreThreshold: -Infinity };
+  live = {
+    runIndex,
+    iou,
+    classAware: matchDetections(current, run, { ...options, classAware: true }),
+    agnostic: matchDetections(current, run, { ...options, classAware: false }),
+  };
+  return live;
+}
+
+function scoresOf(runIndex: number): Float64Array {
+  const { run } = runOf(runIndex);
+  return fillColumn(new Float64Array(run.predictions.length), run.predictions, (p) => p.score);
+}
+
+function buffersOf(value: object): ArrayBuffer[] {
+  return Object.values(value)
+    .filter((v): v is Float64Array | Int32Array | Uint8Array => ArrayBuffer.isView(v))
+    .map((v) => v.buffer as ArrayBuffer);
+}
 
 /** Cosine score of every row of a matrix against a unit query, in row order. */
 function scoresPerRow(vectors: Float32Array, dim: number, query: Float32Array): Float32Array {
@@ -21,43 +84,20 @@ function scoresPerRow(vectors: Float32Array, dim: number, query: Float32Array): 
   return scoreOfRow;
 }
 
-/** Cosine score of every image against a unit query, laid out by image index (NaN: no vector). */
-function scoresPerImage(query: Float32Array): Float32Array {
-  const { dim, vectors, rowOfImage } = embeddings!;
-  const scoreOfRow = scoresPerRow(vectors, dim, query);
-  const scores = new Float32Array(rowOfImage.length).fill(NaN);
-  rowOfImage.forEach((row, image) => {
-    if (row >= 0) scores[image] = scoreOfRow[row];
-  });
-  return Comlink.transfer(scores, [scores.buffer]);
-}
-
 const api = {
   setDataset(next: Dataset): void {
     dataset = next;
-    embeddings = null;
     objects = null;
+    cocoByRun.clear();
+    live = null;
   },
 
-  /** Takes ownership of the matrix (transferred): row `rowOfImage[i]` holds image i, or -1. */
-  setEmbeddings(dim: number, vectors: Float32Array, rowOfImage: Int32Array): void {
-    embeddings = { dim, vectors, rowOfImage };
-  },
-
-  /** Cosine similarity of every image to the mean of the given images' vectors; NaN where unknown. */
-  rankBySimilarity(images: number[]): Float32Array {
-    if (!embeddings) throw new Error('no embeddings yet: embed the images first');
-    const { dim, vectors, rowOfImage } = embeddings;
-    const rows = images.map((image) => rowOfImage[image]).filter((row) => row >= 0);
-    if (rows.length === 0) throw new Error('none of the query images has an embedding');
-    return scoresPerImage(meanDirection(selectRows(vectors, dim, rows)));
-  },
-
-  /** Cosine similarity of every image to an L2-normalised vector (e.g. a text embedding). */
-  rankByVector(query: Float32Array): Float32Array {
-    if (!embeddings) throw new Error('no embeddings yet: embed the images first');
-    return scoresPerImage(query);
-  },
+  /**
+   * Drops the image matrix (transferred here by the embedding jobs): image search moved to the search
+   * worker, which the search state loads from IndexedDB. Kept so those jobs' call still type-checks
+   * until they publish to the search worker directly.
+   */
+  setEmbeddings(_dim: number, _vectors: Float32Array, _rowOfImage: Int32Array): void {},
 
   /**
    * Takes ownership of the box-crop matrix (transferred): row i embeds box `indices[i]` of ground
@@ -102,5 +142,87 @@ const api = {
   },
 };
 
-export type AnalysisWorkerApi = typeof api;
+/** Evaluation entry points, merged into the worker's API below. */
+const evaluation = {
+  /** COCO's 12 numbers and per-class AP/AR of a run (computed once per run), with stage timings in ms. */
+  cocoSummary(runIndex: number): {
+    stats: number[];
+    perClass: CocoClassResult[];
+    timings: CocoEvaluation['timings'];
+  } {
+    const result = cocoOf(runIndex);
+    return { stats: result.stats, perClass: result.perClass, timings: result.timings };
+  },
+
+  /** Accuracy, top-1/5, per-class P/R/F1 of an image-level run; null for a run with boxes. */
+  classificationSummary(runIndex: number): ClassificationMetrics | null {
+    const { dataset: current, run } = runOf(runIndex);
+    if (run.predictions.some((p) => p.box) || !current.groundTruth.some((g) => !g.box)) return null;
+    return classificationMetrics(classificationInput(current, run.predictions), [1, 5]);
+  },
+
+  /** Per-class AP and counts of two runs side by side. */
+  compare(runA: number, runB: number): RunComparison {
+    return compareRuns(cocoOf(runA), cocoOf(runB));
+  },
+
+  /** PR curves of every class at this IoU threshold (class-aware live matching of all predictions). */
+  curves(runIndex: number, iou: number): ClassCurve[] {
+    const { dataset: current, run } = runOf(runIndex);
+    const base = liveOf(runIndex, iou);
+    const curves = curvesFromMatches(
+      current.categories.map((c) => c.id),
+      fillColumn(new Int32Array(current.groundTruth.length), current.groundTruth, (g) => g.categoryId),
+      fillColumn(new Int32Array(run.predictions.length), run.predictions, (p) => p.categoryId),
+      scoresOf(runIndex),
+      base.classAware,
+    );
+    return Comlink.transfer(curves, curves.flatMap(buffersOf));
+  },
+
+  /**
+   * Everything that depends on the score threshold, derived from the cached matchings: the confusion
+   * matrix (class-agnostic) and the per-sample results (class-aware statuses, partners, IoUs, cells).
+   */
+  atThresholds(
+    runIndex: number,
+    iou: number,
+    score: number,
+  ): { matrix: ConfusionMatrix; samples: SampleColumns } {
+    const { dataset: current, run } = runOf(runIndex);
+    const base = liveOf(runIndex, iou);
+    const scores = scoresOf(runIndex);
+    const agnostic = withScoreThreshold(base.agnostic, scores, score);
+    // A run without boxes is image-level classification: its matrix pairs labels with top predictions.
+    const boxes = run.predictions.some((p) => p.box) || current.groundTruth.some((g) => g.box);
+    const matrix = boxes ? detectionConfusion(current, run, agnostic) : classificationConfusion(current, run);
+    const samples = sampleColumns(
+      {
+        gtImage: fillColumn(
+          new Int32Array(current.groundTruth.length),
+          current.groundTruth,
+          (g) => g.imageIndex,
+        ),
+        gtCategory: fillColumn(
+          new Int32Array(current.groundTruth.length),
+          current.groundTruth,
+          (g) => g.categoryId,
+        ),
+        predImage: fillColumn(new Int32Array(run.predictions.length), run.predictions, (p) => p.imageIndex),
+        predCategory: fillColumn(
+          new Int32Array(run.predictions.length),
+          run.predictions,
+          (p) => p.categoryId,
+        ),
+        predScore: scores,
+      },
+      withScoreThreshold(base.classAware, scores, score),
+      { gtCell: matrix.gtCell.slice(), predCell: matrix.predCell.slice() },
+    );
+    return Comlink.transfer({ matrix, samples }, [...buffersOf(matrix), ...buffersOf(samples)]);
+  },
+};
+Object.assign(api, evaluation);
+
+export type AnalysisWorkerApi = typeof api & typeof evaluation;
 Comlink.expose(api);

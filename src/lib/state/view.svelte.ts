@@ -10,9 +10,13 @@ import {
   type FilterContext,
   type FilterTerm,
 } from '../core/filter';
+import { sampleQuery } from '../core/filter';
+import { issueClassTerm, type SortKey } from '../core/filter';
+import { labelIssuesState } from './labelIssues.svelte';
 import { datasetState } from './dataset.svelte';
 import { evaluationState } from './evaluation.svelte';
 import { searchState } from './search.svelte';
+import { autotagState } from './autotag.svelte';
 
 export type Tab = 'gallery' | 'classes' | 'evaluation';
 
@@ -31,6 +35,8 @@ export class ViewState {
   filterError = $state<string | null>(null);
   tab = $state<Tab>('gallery');
   openImage = $state<number | null>(null);
+  /** Boxes to highlight on one opened image (an object search result), whatever the filter says. */
+  focus = $state.raw<{ image: number; highlight: Highlight } | null>(null);
   showGroundTruth = $state(true);
   showPredictions = $state(true);
 
@@ -40,8 +46,30 @@ export class ViewState {
       Extract<FilterTerm, { kind: 'similar' | 'text' }> | undefined,
   );
   cellTerm = $derived(this.filter.terms.find((t) => t.kind === 'cell'));
+  tagTerm = $derived(
+    this.filter.terms.findLast((t) => t.kind === 'tag') as Extract<FilterTerm, { kind: 'tag' }> | undefined,
+  );
+  issueTerm = $derived(
+    this.filter.terms.find((t) => t.kind === 'issue') as Extract<FilterTerm, { kind: 'issue' }> | undefined,
+  );
+  /** The filter's `sort:` key when a sort is its ranking (the last ranking term wins). */
+  sortKey = $derived.by((): SortKey | null => {
+    const last = this.filter.terms.findLast(
+      (t) => t.kind === 'sort' || t.kind === 'similar' || t.kind === 'text',
+    );
+    return last?.kind === 'sort' ? last.key : null;
+  });
   visible = $derived(this.computeVisible());
   highlight = $derived(this.computeHighlight());
+  /** The filter's box query (`match:`, `iou`, `score` terms with their class term), if any. */
+  boxQuery = $derived(sampleQuery(this.filter));
+  /** Evaluation filters colour boxes by match status (TP, FP, FN) instead of by class. */
+  colourByMatch = $derived(
+    this.boxQuery !== null ||
+      this.cellTerm !== undefined ||
+      (evaluationState.samples !== null &&
+        this.filter.terms.some((t) => t.kind === 'class' || t.kind === 'gt' || t.kind === 'pred')),
+  );
 
   /** Replaces the filter from its text form; a syntax error keeps the old filter and is shown. */
   setFilterText(text: string): void {
@@ -100,7 +128,14 @@ export class ViewState {
       paths: dataset.images.map((image) => image.path),
       imagesWithClass: (name, side) => classes[side].get(name) ?? new Set(),
       imagesInCell: (gt, pred) => new Set(evaluationState.members(gt, pred)?.images ?? []),
+      imagesWithSamples: (query) => evaluationState.select(query).images,
       ranking: (term) => searchState.scores(term),
+      tagScores: (name) => autotagState.filterScores(name),
+      uniqueness: () => searchState.uniqueness,
+      issueImages: (issue, bound, classTerm) =>
+        labelIssuesState.select(issue, bound, classTerm)?.images ?? null,
+      sortScores: (key) => labelIssuesState.sortScores(key),
+      duplicateImages: (threshold) => searchState.duplicates.get(threshold) ?? null,
     };
     return applyFilter(this.filter, context);
   }
@@ -129,9 +164,34 @@ export class ViewState {
     return sides;
   }
 
+  /** Per-image scores behind a `sort:` key (what the gallery orders by and shows); null until computed. */
+  sortScores(key: SortKey): Float32Array | Float64Array | null {
+    return key === 'unique' ? searchState.uniqueness : labelIssuesState.sortScores(key);
+  }
+
+  /** Opens an image with the given boxes highlighted (an object search result). */
+  focusObject(image: number, highlight: Highlight): void {
+    this.focus = { image, highlight };
+    this.openImage = image;
+  }
+
   private computeHighlight(): Highlight | null {
     const dataset = datasetState.dataset;
     if (!dataset) return null;
+    if (this.focus && this.focus.image === this.openImage) return this.focus.highlight;
+    // An `issue:` term highlights exactly its flagged boxes (and the predictions behind them).
+    const issueTerm = this.issueTerm;
+    if (issueTerm) {
+      const flagged = labelIssuesState.select(issueTerm.issue, issueTerm.bound, issueClassTerm(this.filter));
+      return {
+        groundTruth: flagged?.groundTruth ?? new Set(),
+        predictions: flagged?.predictions ?? new Set(),
+      };
+    }
+    if (this.boxQuery) {
+      const selected = evaluationState.select(this.boxQuery);
+      return { groundTruth: selected.groundTruth, predictions: selected.predictions };
+    }
     const cell = this.cellTerm;
     if (cell?.kind === 'cell') {
       const members = evaluationState.members(cell.groundTruth, cell.prediction);

@@ -7,6 +7,8 @@ import type { ThumbnailWorkerApi } from '../../../workers/thumbnails.worker';
 import type { ImportWorkerApi } from '../../../workers/import.worker';
 import type { EmbedWorkerApi } from '../../../workers/embed.worker';
 import type { AnalysisWorkerApi } from '../../../workers/analysis.worker';
+import type { SearchWorkerApi } from '../../../workers/search.worker';
+import type { LabelQualityWorkerApi } from '../../../workers/labelQuality.worker';
 
 function start<T>(worker: Worker): Comlink.Remote<T> {
   return Comlink.wrap<T>(worker);
@@ -15,6 +17,7 @@ function start<T>(worker: Worker): Comlink.Remote<T> {
 let importWorker: Comlink.Remote<ImportWorkerApi> | null = null;
 let embedWorker: Comlink.Remote<EmbedWorkerApi> | null = null;
 let analysisWorker: Comlink.Remote<AnalysisWorkerApi> | null = null;
+let searchWorker: Comlink.Remote<SearchWorkerApi> | null = null;
 let thumbnailPool: Comlink.Remote<ThumbnailWorkerApi>[] = [];
 let nextThumbnailWorker = 0;
 
@@ -37,6 +40,24 @@ export function analysis(): Comlink.Remote<AnalysisWorkerApi> {
     new Worker(new URL('../../../workers/analysis.worker.ts', import.meta.url), { type: 'module' }),
   );
   return analysisWorker;
+}
+
+/** k-NN, Autotag, uniqueness and near-duplicates over the image and box-crop matrices. */
+export function search(): Comlink.Remote<SearchWorkerApi> {
+  searchWorker ??= start(
+    new Worker(new URL('../../../workers/search.worker.ts', import.meta.url), { type: 'module' }),
+  );
+  return searchWorker;
+}
+
+let labelQualityWorker: Comlink.Remote<LabelQualityWorkerApi> | null = null;
+
+/** Detection label issues, confident learning and cross-validated probabilities. */
+export function labelQuality(): Comlink.Remote<LabelQualityWorkerApi> {
+  labelQualityWorker ??= start(
+    new Worker(new URL('../../../workers/labelQuality.worker.ts', import.meta.url), { type: 'module' }),
+  );
+  return labelQualityWorker;
 }
 
 /** Thumbnail workers are pooled (up to 4): decoding is the gallery's bottleneck. */

@@ -4,7 +4,7 @@ import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
  * Longtail's IndexedDB schema. Bump `SCHEMA_VERSION` and add a step to `upgrade` for every change;
  * steps run in order, so a browser several versions behind migrates through each.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 const DATABASE_NAME = 'longtail';
 
 export interface RememberedFolder {
@@ -36,6 +36,69 @@ export interface ObjectEmbeddingChunk extends EmbeddingChunk {
   boxes: Float32Array;
 }
 
+/** Which matrix a tag scores: whole images (items keyed by path) or box crops (keyed by `objectKey`). */
+export type TagSet = 'images' | 'objects';
+
+/** Where a tag started: a text query (prompt-ensembled) or example items (positives, optional negatives). */
+export type TagSeed =
+  { kind: 'text'; text: string } | { kind: 'examples'; positives: string[]; negatives: string[] };
+
+/** A linear classifier on unit embeddings: score = sigmoid(weights · x + bias). */
+export interface TagClassifier {
+  weights: Float32Array;
+  bias: number;
+  dim: number;
+}
+
+/** What one refinement round changed: how the user saw the tag converge. */
+export interface TagRound {
+  /** Judged items after the round, and how many of them were yes. */
+  judged: number;
+  judgedYes: number;
+  /** Items at or above the threshold after retraining. */
+  positives: number;
+  /** Items that changed side of the threshold against the previous round's scores. */
+  flips: number;
+  threshold: number;
+  /** Epoch milliseconds. */
+  at: number;
+}
+
+/** The judgements and model a refinement has reached; shared by the saved tag and the draft. */
+export interface TagJudgements {
+  folder: string;
+  name: string;
+  set: TagSet;
+  /** Identity of the embedding model (plus the crop margin for objects) the classifier reads. */
+  model: string;
+  seed: TagSeed;
+  classifier: TagClassifier | null;
+  /** Keys of judged items (paths, or `objectKey`s), and per key 1 for yes, 0 for no. */
+  judgedItems: string[];
+  judgedLabels: Uint8Array;
+  /** Score at or above which an item has the tag, in the classifier's [0, 1] units. */
+  threshold: number;
+  rounds: TagRound[];
+  /** Epoch milliseconds of the last change. */
+  updatedAt: number;
+}
+
+/** A saved Autotag tag: its model, judgements, threshold and the score of every item it was run on. */
+export interface TagRecord extends TagJudgements {
+  /** Item keys and their scores in [0, 1], `scores[i]` for `items[i]`. */
+  items: string[];
+  scores: Float32Array;
+}
+
+/**
+ * An Autotag refinement in progress (one per folder), written after every judgement so a reload
+ * resumes it where it stopped: the batch on screen, and per shown item its judgement so far.
+ */
+export interface AutotagDraft extends TagJudgements {
+  /** Item keys of the batch being judged. */
+  batch: string[];
+}
+
 interface LongtailSchema extends DBSchema {
   folders: { key: string; value: RememberedFolder };
   embeddings: {
@@ -48,6 +111,12 @@ interface LongtailSchema extends DBSchema {
     value: ObjectEmbeddingChunk;
     indexes: { byFolderModel: [string, string] };
   };
+  tags: {
+    key: [string, string];
+    value: TagRecord;
+    indexes: { byFolder: string };
+  };
+  autotagDrafts: { key: string; value: AutotagDraft };
 }
 
 /** The object stores that hold embedding chunks, keyed [folder, model, chunk]. */
@@ -70,6 +139,12 @@ export function openDatabase(name = DATABASE_NAME): Promise<LongtailDatabase> {
         // Version 2: embeddings of box crops, beside (and shaped like) the image embeddings.
         const objects = db.createObjectStore('objectEmbeddings', { keyPath: ['folder', 'model', 'chunk'] });
         objects.createIndex('byFolderModel', ['folder', 'model']);
+      }
+      if (oldVersion < 3) {
+        // Version 3: Autotag tags keyed [folder, name], and the one refinement in progress per folder.
+        const tags = db.createObjectStore('tags', { keyPath: ['folder', 'name'] });
+        tags.createIndex('byFolder', 'folder');
+        db.createObjectStore('autotagDrafts', { keyPath: 'folder' });
       }
     },
   });

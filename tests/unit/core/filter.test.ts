@@ -163,13 +163,13 @@ describe('FilterSyntaxError', () => {
       name: 'an unknown field, at its first letter',
       text: 'class:a shape:round',
       position: 8,
-      expected: 'one of class, gt, pred, cell, path, similar, text',
+      expected: 'one of class, gt, pred, cell, path, similar, text, tag',
     },
     {
       name: 'an unknown field at the start',
       text: 'colour:red',
       position: 0,
-      expected: 'one of class, gt, pred, cell, path, similar, text',
+      expected: 'one of class, gt, pred, cell, path, similar, text, tag',
     },
     {
       name: 'a field name in capitals',
