@@ -232,6 +232,28 @@ describe('label issues on voc2007_100img_multiformat', () => {
     expect((await first()).score).toBeCloseTo(byLoss[0][1], 9);
     expect(byLoss[0][1]).toBeGreaterThan(byLoss[1][1]);
 
+    // 3c. Confidence where model and labels disagree: per image, the highest-scoring prediction (score ≥ 0.3)
+    // that class-aware greedy matching (highest score first, best free IoU ≥ 0.5) leaves unmatched.
+    const disagree = new Map<string, number>();
+    for (const image of images) {
+      const free = new Set(gts.filter((g) => g.image === image));
+      const ranked = preds.filter((p) => p.image === image && p.score >= MIN_SCORE);
+      ranked.sort((a, b) => b.score - a.score || a.index - b.index);
+      for (const p of ranked) {
+        const candidates = [...free].filter((g) => g.name === p.name && iou(g.box, p.box) >= IOU);
+        const best = candidates.sort((a, b) => iou(b.box, p.box) - iou(a.box, p.box))[0];
+        if (best) free.delete(best);
+        else disagree.set(image, Math.max(disagree.get(image) ?? 0, p.score));
+      }
+    }
+    const byDisagreement = [...disagree].sort((a, b) => b[1] - a[1]);
+    await page.selectOption('[data-testid="sort-select"]', 'disagree');
+    await expect.poll(() => decodeURIComponent(page.url())).toContain('sort:disagree');
+    await expect
+      .poll(async () => (await first()).score, { timeout: 30_000 })
+      .toBeCloseTo(byDisagreement[0][1], 9);
+    if (byDisagreement[0][1] > byDisagreement[1][1]) expect((await first()).image).toBe(byDisagreement[0][0]);
+
     // 4. "Likely missing labels": overlooked images, the strongest overlooked prediction's image first.
     await page.click('[data-testid="tab-evaluation"]');
     await page.click('[data-testid="likely-missing"]');

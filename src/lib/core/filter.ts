@@ -20,7 +20,8 @@
  * - `sort:unique`           rank by uniqueness (1 − mean cosine to the nearest neighbours), most unique first
  * - `sort:quality`          rank by label-quality score of the current run, lowest (likeliest label errors) first;
  *                           `sort:overlooked`, `sort:swapped`, `sort:located`: by the image's strongest issue of
- *                           that kind; `sort:loss`: by detection loss against ground truth (labelQuality/loss.ts)
+ *                           that kind; `sort:loss`: by detection loss against ground truth (labelQuality/loss.ts);
+ *                           `sort:disagree`: by the model's highest score where it contradicts the ground truth
  * - `issue:overlooked`      images with a box flagged for this label-issue kind (also `swapped`, `located`, `any`)
  *                           at or above the Label issues page's threshold; `issue:swapped>=0.6` with an explicit
  *                           bound (also `>`, `<`, `<=`). With a `class:`/`gt:`/`pred:` term, the flagged box must
@@ -58,7 +59,7 @@ export type FilterTerm =
   | { kind: 'iou' | 'score'; op: TagComparison; value: number };
 
 /** Gallery orders of a `sort:` term; `quality` puts the lowest first, the others the highest. */
-export type SortKey = 'unique' | 'quality' | 'loss' | 'overlooked' | 'swapped' | 'located';
+export type SortKey = 'unique' | 'quality' | 'loss' | 'overlooked' | 'swapped' | 'located' | 'disagree';
 
 /** Label-issue kind of an `issue:` term (`located`: badly located; `any`: any of the three). */
 export type IssueFilterKind = 'overlooked' | 'swapped' | 'located' | 'any';
@@ -216,8 +217,8 @@ function readTerm(reader: Reader): FilterTerm {
       return {
         kind: 'sort',
         key: reader.readMatch(
-          /^(unique|quality|loss|overlooked|swapped|located)\b/,
-          'quality, loss, overlooked, swapped, located or unique after sort:',
+          /^(unique|quality|loss|overlooked|swapped|located|disagree)\b/,
+          'quality, loss, overlooked, swapped, located, disagree or unique after sort:',
         ) as SortKey,
       };
     case 'issue':

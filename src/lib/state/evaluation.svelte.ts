@@ -5,7 +5,12 @@ import type { ClassificationMetrics } from '../core/metrics/classification';
 import type { CocoClassResult } from '../core/metrics/cocoEval';
 import type { RunComparison } from '../core/metrics/compareRuns';
 import type { ClassCurve } from '../core/metrics/liveCurves';
-import { selectSamples, type SampleColumns, type SelectedSamples } from '../core/metrics/sampleResults';
+import {
+  disagreementConfidence,
+  selectSamples,
+  type SampleColumns,
+  type SelectedSamples,
+} from '../core/metrics/sampleResults';
 import { datasetState } from './dataset.svelte';
 import { notices } from './notices.svelte';
 import { analysis } from './workers';
@@ -33,6 +38,12 @@ export class EvaluationState {
   normalized = $state(false);
   matrix = $state.raw<ConfusionMatrix | null>(null);
   samples = $state.raw<SampleColumns | null>(null);
+  /** Per image, the highest score of a prediction contradicting the ground truth (`sort:disagree`). */
+  disagreement = $derived(
+    this.samples && datasetState.dataset
+      ? disagreementConfidence(this.samples, datasetState.dataset.images.length)
+      : null,
+  );
   curves = $state.raw<ClassCurve[] | null>(null);
   coco = $state.raw<{ stats: number[]; perClass: CocoClassResult[]; timings: Record<string, number> } | null>(
     null,

@@ -119,7 +119,7 @@ export class LabelIssuesState {
   }
 
   /** Per-image scores of a label-quality `sort:` key; null until computed. */
-  sortScores(key: Exclude<SortKey, 'unique'>): Float64Array | null {
+  sortScores(key: Exclude<SortKey, 'unique' | 'disagree'>): Float64Array | null {
     if (key === 'loss') return this.loss;
     if (key === 'quality') return this.issues?.imageQuality ?? null;
     return this.imageKindScores?.[key] ?? null;

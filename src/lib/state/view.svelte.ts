@@ -134,7 +134,7 @@ export class ViewState {
       uniqueness: () => searchState.uniqueness,
       issueImages: (issue, bound, classTerm) =>
         labelIssuesState.select(issue, bound, classTerm)?.images ?? null,
-      sortScores: (key) => labelIssuesState.sortScores(key),
+      sortScores: (key) => this.sortScores(key),
       duplicateImages: (threshold) => searchState.duplicates.get(threshold) ?? null,
     };
     return applyFilter(this.filter, context);
@@ -166,7 +166,9 @@ export class ViewState {
 
   /** Per-image scores behind a `sort:` key (what the gallery orders by and shows); null until computed. */
   sortScores(key: SortKey): Float32Array | Float64Array | null {
-    return key === 'unique' ? searchState.uniqueness : labelIssuesState.sortScores(key);
+    if (key === 'unique') return searchState.uniqueness;
+    if (key === 'disagree') return evaluationState.disagreement;
+    return labelIssuesState.sortScores(key);
   }
 
   /** Opens an image with the given boxes highlighted (an object search result). */

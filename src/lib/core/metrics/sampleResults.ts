@@ -159,3 +159,23 @@ function compare(value: number, op: TagComparison, bound: number): boolean {
       return value <= bound;
   }
 }
+
+/**
+ * Per-image confidence of the model where it disagrees with the ground truth: the highest score among
+ * the image's predictions that the class-aware matching left unmatched (a false positive: nothing
+ * there, or something of another class). High values are where a confident model contradicts the
+ * labels — a wrong label as often as a wrong model. Predictions below the score threshold
+ * (`Ignored`) do not count.
+ *
+ * @returns one score in [0, 1] per image; NaN where the model contradicts nothing (sorted last).
+ */
+export function disagreementConfidence(samples: SampleColumns, imageCount: number): Float64Array {
+  const confidence = new Float64Array(imageCount).fill(Number.NaN);
+  samples.predStatus.forEach((status, p) => {
+    if (status !== MatchStatus.Unmatched) return;
+    const image = samples.predImage[p];
+    const score = samples.predScore[p];
+    if (!(confidence[image] >= score)) confidence[image] = score;
+  });
+  return confidence;
+}

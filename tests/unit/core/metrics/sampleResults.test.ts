@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseFilter, sampleQuery } from '../../../../src/lib/core/filter';
+import { parseFilter, printFilter, sampleQuery } from '../../../../src/lib/core/filter';
 import { MatchStatus } from '../../../../src/lib/core/matching';
 import { iouHistogram, scoreHistogram } from '../../../../src/lib/core/metrics/histograms';
 import { curvesFromMatches, operatingPoint } from '../../../../src/lib/core/metrics/liveCurves';
 import {
+  disagreementConfidence,
   imageCounts,
   selectSamples,
   type SampleColumns,
@@ -106,5 +107,24 @@ describe('curvesFromMatches and histograms', () => {
     // .9 opens the ninth bin, [0.9, 0.95).
     expect(ious[8].x0).toBeCloseTo(0.9, 12);
     expect(ious[8].counts.tp).toBe(1);
+  });
+});
+
+describe('disagreementConfidence', () => {
+  it('takes, per image, the highest score of an unmatched prediction; NaN where none contradicts', () => {
+    // Image 0 has only a matched prediction; image 1 has the unmatched dog at 0.6 (the ignored cat at
+    // 0.1 and the matched cat at 0.7 do not count); image 2 has no prediction at all.
+    const confidence = disagreementConfidence(samples, 3);
+    expect(Number.isNaN(confidence[0])).toBe(true);
+    expect(confidence[1]).toBe(0.6);
+    expect(Number.isNaN(confidence[2])).toBe(true);
+  });
+});
+
+describe('sort:disagree', () => {
+  it('parses and prints back', () => {
+    const filter = parseFilter('gt:car sort:disagree');
+    expect(filter.terms[1]).toEqual({ kind: 'sort', key: 'disagree' });
+    expect(printFilter(filter)).toBe('gt:car sort:disagree');
   });
 });
