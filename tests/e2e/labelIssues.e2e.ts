@@ -265,6 +265,13 @@ describe('label issues on voc2007_100img_multiformat', () => {
     await page.waitForSelector('[data-testid="gallery"] .card[data-loaded="true"]');
     await page.screenshot({ path: join(REPO, 'test-results/label-issues-missing.png') });
 
+    // 5. A chart click after a label-issue click replaces the issue term (it once leaked into cells).
+    await page.click('[data-testid="tab-evaluation"]');
+    await page.click('[data-testid="confusion-matrix"] [data-row="person"][data-col="person"]');
+    await expect.poll(() => decodeURIComponent(page.url())).toContain('cell:person/person');
+    expect(decodeURIComponent(page.url())).not.toContain('issue:');
+    expect(decodeURIComponent(page.url())).toContain('sort:overlooked');
+
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -30,6 +30,18 @@ export interface Highlight {
  * What the user is looking at: the filter (the one shared filter value, mirrored in the URL), the
  * tab, the open image and display toggles. `visible` is the gallery's content, derived from all of it.
  */
+/** Filter terms that select boxes: what a chart click replaces. */
+const SAMPLE_KINDS: ReadonlySet<FilterTerm['kind']> = new Set([
+  'class',
+  'gt',
+  'pred',
+  'cell',
+  'match',
+  'iou',
+  'score',
+  'issue',
+]);
+
 export class ViewState {
   filter = $state.raw<Filter>(EMPTY_FILTER);
   filterError = $state<string | null>(null);
@@ -84,6 +96,20 @@ export class ViewState {
   addTerm(term: FilterTerm): void {
     this.filter = withTerm(this.filter, term);
     this.filterError = null;
+  }
+
+  /**
+   * Opens the gallery on the samples behind a chart click: the new terms replace every term that
+   * narrows by boxes (class, cell, match status, IoU, score, label issue), so an earlier click never
+   * leaks into this one; path, tag, duplicate and ranking terms stay (a `sort` given here replaces the
+   * ranking).
+   */
+  openSamples(terms: FilterTerm[], sort?: FilterTerm): void {
+    const kept = this.filter.terms.filter((t) => !SAMPLE_KINDS.has(t.kind));
+    const narrowed = [...kept, ...terms];
+    this.filter = { terms: sort ? [...narrowed.filter((t) => t.kind !== 'sort'), sort] : narrowed };
+    this.filterError = null;
+    this.tab = 'gallery';
   }
 
   removeTerm(index: number): void {
