@@ -222,6 +222,13 @@ export class SearchState {
       const rowOf = new Map(table.keys.map((key, row) => [key, row]));
       return Int32Array.from(paths.flatMap((path) => rowOf.get(path) ?? []));
     };
+    const known = new Set(datasetState.dataset?.images.map((image) => image.path));
+    const unknown = [...term.paths, ...(term.negatives ?? [])].filter((path) => !known.has(path));
+    if (unknown.length > 0) {
+      throw new Error(
+        `invalid similar: example ${JSON.stringify(unknown[0])} is not an image of this folder`,
+      );
+    }
     const positives = rows(term.paths);
     if (positives.length === 0) throw new Error('none of the example images has an embedding yet');
     return search().scoreByExamples('images', positives, rows(term.negatives ?? []));
