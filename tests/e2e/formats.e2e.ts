@@ -81,6 +81,14 @@ describe('dataset layouts', () => {
     await first.click();
     await page.waitForSelector('[data-testid="gallery"]');
     await expect.poll(() => page.url()).toContain('gt%3Aperson');
+
+    // A mistyped class is named, with the right spelling, instead of a bare "no image matches".
+    await page.fill('[data-testid="filter-text"]', 'gt:Person');
+    await page.press('[data-testid="filter-text"]', 'Enter');
+    await expect
+      .poll(() => page.textContent('[data-testid="gallery-scroller"] .empty, .empty'))
+      .toContain('no class "Person" in this dataset (names are case-sensitive: "person")');
+    await page.screenshot({ path: join(REPO, 'test-results/unknown-class.png') });
     expect(errors).toEqual([]);
     await page.close();
   });
