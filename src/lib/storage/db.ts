@@ -1,10 +1,11 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { Edit } from '../core/review/edits';
 
 /**
  * Longtail's IndexedDB schema. Bump `SCHEMA_VERSION` and add a step to `upgrade` for every change;
  * steps run in order, so a browser several versions behind migrates through each.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 const DATABASE_NAME = 'longtail';
 
 export interface RememberedFolder {
@@ -99,6 +100,39 @@ export interface AutotagDraft extends TagJudgements {
   batch: string[];
 }
 
+/** One user action of the edit history (`core/review/history.ts`): step `step` of the folder's log. */
+export interface EditStepRecord {
+  folder: string;
+  step: number;
+  edits: Edit[];
+}
+
+/** How many steps of the folder's edit log are in force (the undo cursor). */
+export interface EditCursorRecord {
+  folder: string;
+  cursor: number;
+}
+
+/** A slice: a named, curated subset of a folder's images, by relative path. */
+export interface SliceRecord {
+  folder: string;
+  name: string;
+  description: string;
+  paths: string[];
+  /** Epoch milliseconds. */
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A manual tag: images (by path) and ground-truth boxes (by `boxKey`) the user tagged. */
+export interface ManualTagRecord {
+  folder: string;
+  name: string;
+  images: string[];
+  boxes: string[];
+  updatedAt: number;
+}
+
 interface LongtailSchema extends DBSchema {
   folders: { key: string; value: RememberedFolder };
   embeddings: {
@@ -117,6 +151,10 @@ interface LongtailSchema extends DBSchema {
     indexes: { byFolder: string };
   };
   autotagDrafts: { key: string; value: AutotagDraft };
+  editSteps: { key: [string, number]; value: EditStepRecord };
+  editCursors: { key: string; value: EditCursorRecord };
+  slices: { key: [string, string]; value: SliceRecord; indexes: { byFolder: string } };
+  manualTags: { key: [string, string]; value: ManualTagRecord; indexes: { byFolder: string } };
 }
 
 /** The object stores that hold embedding chunks, keyed [folder, model, chunk]. */
@@ -145,6 +183,14 @@ export function openDatabase(name = DATABASE_NAME): Promise<LongtailDatabase> {
         const tags = db.createObjectStore('tags', { keyPath: ['folder', 'name'] });
         tags.createIndex('byFolder', 'folder');
         db.createObjectStore('autotagDrafts', { keyPath: 'folder' });
+      }
+      if (oldVersion < 4) {
+        // Version 4: the review log (one record per user action, plus the undo cursor), slices and
+        // manual tags, all keyed by folder first.
+        db.createObjectStore('editSteps', { keyPath: ['folder', 'step'] });
+        db.createObjectStore('editCursors', { keyPath: 'folder' });
+        db.createObjectStore('slices', { keyPath: ['folder', 'name'] }).createIndex('byFolder', 'folder');
+        db.createObjectStore('manualTags', { keyPath: ['folder', 'name'] }).createIndex('byFolder', 'folder');
       }
     },
   });

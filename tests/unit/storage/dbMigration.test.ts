@@ -52,19 +52,23 @@ async function makeVersion2(name: string): Promise<void> {
 }
 
 describe('schema migration', () => {
-  it('is at version 3', () => expect(SCHEMA_VERSION).toBe(3));
+  it('is at version 4', () => expect(SCHEMA_VERSION).toBe(4));
 
   it('upgrades a version-2 database: keeps every record and adds the tag stores', async () => {
     const name = freshName();
     await makeVersion2(name);
 
     const db = await openDatabase(name);
-    expect(db.version).toBe(3);
+    expect(db.version).toBe(4);
     expect([...db.objectStoreNames].sort()).toEqual([
       'autotagDrafts',
+      'editCursors',
+      'editSteps',
       'embeddings',
       'folders',
+      'manualTags',
       'objectEmbeddings',
+      'slices',
       'tags',
     ]);
     expect(await db.get('folders', 'last')).toMatchObject({ name: 'demo', savedAt: 5 });
@@ -76,9 +80,35 @@ describe('schema migration', () => {
     db.close();
   });
 
+  it('upgrades a version-3 database: keeps tags and drafts, adds the review stores', async () => {
+    const name = freshName();
+    await makeVersion2(name);
+    // Version 3 as that build's `upgrade` left it: tags keyed [folder, name] by folder, drafts by folder.
+    const v3 = await openDB(name, 3, {
+      upgrade(db) {
+        db.createObjectStore('tags', { keyPath: ['folder', 'name'] }).createIndex('byFolder', 'folder');
+        db.createObjectStore('autotagDrafts', { keyPath: 'folder' });
+      },
+    });
+    await v3.put('tags', { folder: 'demo', name: 'night', threshold: 0.5 });
+    await v3.put('autotagDrafts', { folder: 'demo', name: 'rain', batch: ['a.jpg'] });
+    v3.close();
+
+    const db = await openDatabase(name);
+    expect(db.version).toBe(4);
+    expect(await db.get('tags', ['demo', 'night'])).toMatchObject({ threshold: 0.5 });
+    expect(await db.get('autotagDrafts', 'demo')).toMatchObject({ name: 'rain', batch: ['a.jpg'] });
+    expect(await db.get('folders', 'last')).toMatchObject({ name: 'demo' });
+    expect(db.transaction('editSteps').store.keyPath).toEqual(['folder', 'step']);
+    expect(db.transaction('editCursors').store.keyPath).toBe('folder');
+    expect([...db.transaction('slices').store.indexNames]).toEqual(['byFolder']);
+    expect([...db.transaction('manualTags').store.indexNames]).toEqual(['byFolder']);
+    db.close();
+  });
+
   it('creates every store in a brand-new database', async () => {
     const db = await openDatabase(freshName());
-    expect(db.objectStoreNames.length).toBe(5);
+    expect(db.objectStoreNames.length).toBe(9);
     expect(db.transaction('tags').store.keyPath).toEqual(['folder', 'name']);
     expect(db.transaction('autotagDrafts').store.keyPath).toBe('folder');
     db.close();
