@@ -6,61 +6,12 @@
  * the documented matching rule (not Longtail's code).
  */
 import { describe, expect, test } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { CASES, REPO, confirmImport, watchErrors, serveVocCase } from './harness';
+import { REPO, confirmImport, watchErrors, serveVocCase } from './harness';
+import { iou, readVocCase, type Gt, type Pred } from './vocCase';
 
 const voc = serveVocCase();
-
-type Box = [number, number, number, number];
-interface Gt {
-  image: string;
-  name: string;
-  box: Box;
-}
-interface Pred extends Gt {
-  index: number;
-  score: number;
-}
-
-/** Ground truth and predictions from the raw files, joined by file name and class name as the README says. */
-function readCase(): { gts: Gt[]; preds: Pred[] } {
-  const source = join(CASES, 'voc2007_100img_multiformat');
-  const gt = JSON.parse(readFileSync(join(source, 'gts/coco_format_v2/instances_v2.json'), 'utf8'));
-  const dets = JSON.parse(readFileSync(join(source, 'dets/coco_format/coco_dets.json'), 'utf8'));
-  const lookup = (file: {
-    images: { id: number; file_name: string }[];
-    categories: { id: number; name: string }[];
-  }) => ({
-    image: new Map(file.images.map((i) => [i.id, `images/${i.file_name}`])),
-    name: new Map(file.categories.map((c) => [c.id, c.name])),
-  });
-  const g = lookup(gt);
-  const d = lookup(dets);
-  return {
-    gts: gt.annotations.map((a: { image_id: number; category_id: number; bbox: Box }) => ({
-      image: g.image.get(a.image_id)!,
-      name: g.name.get(a.category_id)!,
-      box: a.bbox,
-    })),
-    preds: dets.annotations.map(
-      (a: { image_id: number; category_id: number; bbox: Box; score: number }, index: number) => ({
-        index,
-        image: d.image.get(a.image_id)!,
-        name: d.name.get(a.category_id)!,
-        box: a.bbox,
-        score: a.score,
-      }),
-    ),
-  };
-}
-
-function iou(a: Box, b: Box): number {
-  const w = Math.max(0, Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]));
-  const h = Math.max(0, Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]));
-  return (w * h) / (a[2] * a[3] + b[2] * b[3] - w * h);
-}
 
 /**
  * The documented class-agnostic rule: per image, predictions scoring >= the threshold by score
@@ -116,7 +67,7 @@ describe('evaluation on voc2007_100img_multiformat', () => {
     await confirmImport(page);
     await page.waitForSelector('[data-testid="gallery"][data-count="100"]', { timeout: 60_000 });
 
-    const { gts, preds } = readCase();
+    const { gts, preds } = readVocCase();
     const matchOf = matchAgnostic(gts, preds, 0.5, 0.3);
 
     await openEvaluation(page);

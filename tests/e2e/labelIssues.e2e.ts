@@ -6,68 +6,16 @@
  * re-implementation of the formulas documented in core/labelQuality/detection.ts (not its code).
  */
 import { describe, expect, test } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { CASES, REPO, confirmImport, watchErrors, serveVocCase } from './harness';
+import { REPO, confirmImport, watchErrors, serveVocCase } from './harness';
+import { iou, readVocCase, type Gt, type Pred } from './vocCase';
 
 const voc = serveVocCase();
-
-type Box = [number, number, number, number];
-interface Gt {
-  image: string;
-  name: string;
-  box: Box;
-}
-interface Pred extends Gt {
-  index: number;
-  score: number;
-}
 
 // The documented defaults: IoU 0.5 (the URL's), confident score 0.5, min score 0.3, min overlap 0.1, T 0.1.
 const [IOU, CONFIDENT, MIN_SCORE, MIN_OVERLAP, TEMPERATURE] = [0.5, 0.5, 0.3, 0.1, 0.1];
 const FLAG = 0.3;
-
-function readCase(): { gts: Gt[]; preds: Pred[]; images: string[] } {
-  const source = join(CASES, 'voc2007_100img_multiformat');
-  const gt = JSON.parse(readFileSync(join(source, 'gts/coco_format_v2/instances_v2.json'), 'utf8'));
-  const dets = JSON.parse(readFileSync(join(source, 'dets/coco_format/coco_dets.json'), 'utf8'));
-  const lookup = (file: {
-    images: { id: number; file_name: string }[];
-    categories: { id: number; name: string }[];
-  }) => ({
-    image: new Map(file.images.map((i) => [i.id, `images/${i.file_name}`])),
-    name: new Map(file.categories.map((c) => [c.id, c.name])),
-  });
-  const g = lookup(gt);
-  const d = lookup(dets);
-  return {
-    images: [...g.image.values()],
-    gts: gt.annotations
-      .filter((a: { iscrowd?: number }) => !a.iscrowd)
-      .map((a: { image_id: number; category_id: number; bbox: Box }) => ({
-        image: g.image.get(a.image_id)!,
-        name: g.name.get(a.category_id)!,
-        box: a.bbox,
-      })),
-    preds: dets.annotations.map(
-      (a: { image_id: number; category_id: number; bbox: Box; score: number }, index: number) => ({
-        index,
-        image: d.image.get(a.image_id)!,
-        name: d.name.get(a.category_id)!,
-        box: a.bbox,
-        score: a.score,
-      }),
-    ),
-  };
-}
-
-function iou(a: Box, b: Box): number {
-  const w = Math.max(0, Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]));
-  const h = Math.max(0, Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]));
-  const union = a[2] * a[3] + b[2] * b[3] - w * h;
-  return union > 0 ? (w * h) / union : 0;
-}
 
 /** Overlooked per prediction, swapped and badly located per ground truth, quality per image (top scores only). */
 function expectedIssues(gts: Gt[], preds: Pred[], images: string[]) {
@@ -133,7 +81,7 @@ describe('label issues on voc2007_100img_multiformat', () => {
     await confirmImport(page);
     await page.waitForSelector('[data-testid="gallery"][data-count="100"]', { timeout: 60_000 });
 
-    const { gts, preds, images } = readCase();
+    const { gts, preds, images } = readVocCase();
     const expected = expectedIssues(gts, preds, images);
     const flaggedPreds = preds.filter(
       (p) => expected.overlooked[p.index] > 0 && expected.overlooked[p.index] >= FLAG,

@@ -7,9 +7,8 @@
  *   position embeddings -> pre LayerNorm -> 12 x (LN, 12-head attention, residual; LN, MLP 3072 with
  *   quick-GELU, residual) = last_hidden_state -> class token -> post LayerNorm -> 768x512 -> image_embeds
  */
-import { node, valueInfo } from '../../onnx-writer.mjs';
 import { mulberry32 } from '../../make-test-model.mjs';
-import { DataType, floatTensor, int64Tensor } from './protobuf.mjs';
+import { DataType, floatTensor, int64Tensor, node, valueInfo } from '../../onnx-writer.mjs';
 
 export const VIT_B32 = Object.freeze({
   imageSize: 224,

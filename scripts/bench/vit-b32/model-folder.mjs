@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { mulberry32 } from '../../make-test-model.mjs';
 import { VIT_B32, vitB32Graph } from './graph.mjs';
-import { encodeModelChunks, writeChunks } from './protobuf.mjs';
+import { encodeModelChunks, writeChunks } from '../../onnx-writer.mjs';
 
 const CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073];
 const CLIP_STD = [0.26862954, 0.26130258, 0.27577711];
@@ -25,7 +25,7 @@ const CLIP_STD = [0.26862954, 0.26130258, 0.27577711];
 /** Everything that decides the bytes: this generator's modules, the shared PRNG and the sizes. */
 function generatorKey() {
   const hash = createHash('sha256');
-  for (const module of ['./graph.mjs', './protobuf.mjs', './model-folder.mjs', '../../onnx-writer.mjs']) {
+  for (const module of ['./graph.mjs', './model-folder.mjs', '../../onnx-writer.mjs']) {
     hash.update(readFileSync(fileURLToPath(new URL(module, import.meta.url))));
   }
   hash.update(mulberry32.toString()).update(JSON.stringify(VIT_B32));

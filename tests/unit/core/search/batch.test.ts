@@ -7,31 +7,14 @@ import {
   topK,
   topKBatch,
 } from '../../../../src/lib/core/search/knn';
-import { gaussian, plantedClusters, rowDot, seededRandom } from './planted';
-
-function randomMatrix(rows: number, dim: number, seed: number): Float32Array {
-  const random = seededRandom(seed);
-  return Float32Array.from({ length: rows * dim }, () => random() * 2 - 1);
-}
-
-/** Every dot product by a plain loop, rows sorted by score descending then index, first k kept. */
-function bruteForce(
-  matrix: Float32Array,
-  dim: number,
-  query: ArrayLike<number>,
-  k: number,
-  exclude: number[] = [],
-) {
-  const all: { index: number; score: number }[] = [];
-  for (let row = 0; row < matrix.length / dim; row++) {
-    if (exclude.includes(row)) continue;
-    let score = 0;
-    for (let i = 0; i < dim; i++) score += matrix[row * dim + i] * query[i];
-    all.push({ index: row, score });
-  }
-  all.sort((a, b) => b.score - a.score || a.index - b.index);
-  return all.slice(0, k);
-}
+import {
+  bruteForceTopK as bruteForce,
+  gaussian,
+  plantedClusters,
+  randomMatrix,
+  rowDot,
+  seededRandom,
+} from './planted';
 
 describe('scoreRows', () => {
   it('gives each row its dot product with the query', () => {

@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { meanDirection, normalizeRows, selectRows, topK } from '../../../../src/lib/core/search/knn';
-import { seededRandom } from '../../../../src/lib/core/random';
+import { bruteForceTopK, randomMatrix } from './planted';
 
-function randomMatrix(rows: number, dim: number, seed: number): Float32Array {
-  const random = seededRandom(seed);
-  return Float32Array.from({ length: rows * dim }, () => random() * 2 - 1);
-}
-
-/**
- * The reference: every dot product by a plain double loop, all rows sorted (score descending, index
- * ascending), the first k kept.
- */
+/** The brute-force top k as index and float32-rounded score lists. */
 function bruteForce(
   matrix: Float32Array,
   dim: number,
@@ -18,15 +10,7 @@ function bruteForce(
   k: number,
   exclude: number[] = [],
 ) {
-  const all: { index: number; score: number }[] = [];
-  for (let row = 0; row < matrix.length / dim; row++) {
-    if (exclude.includes(row)) continue;
-    let score = 0;
-    for (let i = 0; i < dim; i++) score += matrix[row * dim + i] * query[i];
-    all.push({ index: row, score });
-  }
-  all.sort((a, b) => b.score - a.score || a.index - b.index);
-  const best = all.slice(0, k);
+  const best = bruteForceTopK(matrix, dim, query, k, exclude);
   return { indices: best.map((entry) => entry.index), scores: best.map((entry) => Math.fround(entry.score)) };
 }
 

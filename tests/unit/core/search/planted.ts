@@ -7,6 +7,34 @@ import { seededRandom } from '../../../../src/lib/core/random';
 
 export { seededRandom };
 
+/** Uniform values in [-1, 1): a matrix without structure, `rows` × `dim`. */
+export function randomMatrix(rows: number, dim: number, seed: number): Float32Array {
+  const random = seededRandom(seed);
+  return Float32Array.from({ length: rows * dim }, () => random() * 2 - 1);
+}
+
+/**
+ * The top-k reference: every dot product by a plain double loop, all rows sorted (score descending,
+ * index ascending), the first k kept; rows in `exclude` are skipped.
+ */
+export function bruteForceTopK(
+  matrix: Float32Array,
+  dim: number,
+  query: ArrayLike<number>,
+  k: number,
+  exclude: number[] = [],
+): { index: number; score: number }[] {
+  const all: { index: number; score: number }[] = [];
+  for (let row = 0; row < matrix.length / dim; row++) {
+    if (exclude.includes(row)) continue;
+    let score = 0;
+    for (let i = 0; i < dim; i++) score += matrix[row * dim + i] * query[i];
+    all.push({ index: row, score });
+  }
+  all.sort((a, b) => b.score - a.score || a.index - b.index);
+  return all.slice(0, k);
+}
+
 /** Standard normal draws by Box–Muller. */
 export function gaussian(random: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
