@@ -1,47 +1,61 @@
 /**
- * The one filter language every view shares. A filter is a list of terms, all of which must hold
- * (AND); ranking terms (`similar:`, `text:`) order the result instead of narrowing it. Chart clicks,
- * search and the query bar all produce this value, and it prints to (and parses from) the text that
- * lives in the URL, so any view can be shared as a link.
+ * The one filter language every view shares. Chart clicks, search, Autotag, label issues and the query
+ * bar all produce a `Filter`, which prints to (and parses from) the query text that lives in the URL
+ * (`?q=`), so any view can be shared as a link to a colleague with the same folder.
  *
- * Text form, terms separated by spaces; a name with spaces, quotes or slashes is double-quoted:
- * - `class:person`          images with a ground-truth or predicted box of class person
- * - `gt:person`             images with a ground-truth label of class person
- * - `pred:person`           images with a prediction of class person (above the score threshold)
- * - `cell:truck/bus`        confusion cell: ground truth truck matched by a prediction of bus
- * - `cell:-/car`            predictions of car that match no ground truth ("no ground truth" row)
- * - `cell:truck/-`          ground-truth trucks that no prediction matched ("no prediction" column)
- * - `path:night`            relative path contains the text
- * - `similar:a.jpg,b.jpg`   rank by cosine similarity to the mean embedding of these images
- * - `similar:a.jpg/c.jpg`   the same, pushed away from negative examples (after the slash)
- * - `text:"a red bus"`      rank by similarity to the text's embedding
- * - `tag:night`             images an Autotag tag scores at or above the tag's saved threshold
- * - `tag:night>=0.7`        images the tag scores at or above 0.7 (also `>`, `<`, `<=`; scores in [0, 1])
- * - `sort:unique`           rank by uniqueness (1 − mean cosine to the nearest neighbours), most unique first
- * - `sort:quality`          rank by label-quality score of the current run, lowest (likeliest label errors) first;
- *                           `sort:overlooked`, `sort:swapped`, `sort:located`: by the image's strongest issue of
- *                           that kind; `sort:loss`: by detection loss against ground truth (labelQuality/loss.ts);
- *                           `sort:disagree`: by the model's highest score where it contradicts the ground truth
- * - `issue:overlooked`      images with a box flagged for this label-issue kind (also `swapped`, `located`, `any`)
- *                           at or above the Label issues page's threshold; `issue:swapped>=0.6` with an explicit
- *                           bound (also `>`, `<`, `<=`). With a `class:`/`gt:`/`pred:` term, the flagged box must
- *                           be of that class (either side). The flagged boxes are highlighted.
- * - `dup`, `dup:0.98`       images in a near-duplicate group: cosine ≥ 0.98 to another image, transitively
- *                           (bare `dup`: `DEFAULT_DUPLICATE_THRESHOLD`)
+ * The text is a query (grammar in `query/parse.ts`): terms combined with AND (or just a space), OR,
+ * NOT and parentheses; NOT binds tighter than AND, AND tighter than OR; keywords in any case.
+ * `gt:truck AND pred:bus AND iou < 0.5`, `tag:night >= 0.7 AND NOT reviewed`,
+ * `(class:a OR class:b) NOT path:x`. A value with spaces, quotes, parentheses, `/`, `,`, `:` or
+ * `<>=!` is double-quoted (`class:"traffic light"`). Fields:
  *
- * - `match:fp`              images with a box of this match status under the current evaluation (IoU and
- *                           score thresholds, class-aware): `tp` (matched prediction or ground truth), `fp`
- *                           (unmatched prediction), `fn` (missed ground truth)
- * - `iou<0.5`               boxes whose IoU is below 0.5 (also `<=`, `>`, `>=`): a match's IoU, or for an
- *                           unmatched prediction its best overlap with any ground truth
- * - `score>=0.8`            predictions scoring at least 0.8 (also `<`, `<=`, `>`)
+ * - `class:person`, `gt:person`, `pred:person`  a box of that class: either side, ground truth, or a
+ *                           prediction of the current run above the score threshold
+ * - `cell:truck/bus`        confusion cell: ground truth truck matched by a prediction of bus; `cell:-/car`
+ *                           predictions of car matching no ground truth, `cell:truck/-` missed trucks
+ * - `match:fp`              a box of this match status (class-aware): `tp`, `fp` (unmatched prediction),
+ *                           `fn` (missed ground truth)
+ * - `iou<0.5`, `score>=0.8` boxes by IoU (a match's, or an unmatched prediction's best overlap) or score
+ *                           (`<`, `<=`, `>`, `>=`)
+ * - `issue:swapped`         a box flagged for this label-issue kind (`overlooked`, `swapped`, `located`,
+ *                           `unsupported`, `any`) at the Label issues page's threshold, or `issue:swapped>=0.6`;
+ *                           `issue:label`: a classification label confident learning flags (`issue:label>=0.6`:
+ *                           issue score 1 − label quality at least 0.6)
+ * - `tag:night`             an Autotag tag at or above its saved threshold, `tag:night>=0.7` at a bound;
+ *                           a name no Autotag tag has is a manual tag (no score, so no comparison)
+ * - `slice:name`            images in a slice
+ * - `reviewed`              an image decision or any box decision; `review:accepted|rejected|unreviewed`
+ *                           (the image's own decision); `edited` (an edited, added or deleted box);
+ *                           `comment` (a comment on the image or one of its boxes)
+ * - `path:night`            relative path contains the text (case-insensitive)
+ * - `width`, `height`       displayed size in pixels; `boxes` ground-truth boxes; `preds` predictions of
+ *                           the current run above the score threshold: `boxes = 0`, `width >= 1024`
+ *                           (`<`, `<=`, `>`, `>=`, `=`, `!=`)
+ * - `dup`, `dup:0.98`       in a near-duplicate group (cosine ≥ threshold to another image, transitively)
+ * - ranking terms, which order the result instead of narrowing it (the last one wins):
+ *   `similar:a.jpg,b.jpg/c.jpg` (cosine to the mean of the examples, negatives after the slash),
+ *   `text:"a red bus"`, `sort:quality|loss|overlooked|swapped|located|unsupported|disagree|unique`.
  *
- * `match:`, `iou` and `score` are *sample* terms: together with a `class:`, `gt:` or `pred:` term they
- * select boxes, and an image passes when one of its boxes passes all of them (`match:fp pred:car`: an
- * unmatched car prediction, not any false positive in an image that has a car).
+ * A `Filter` is the query's top-level AND: its plain terms as typed `FilterTerm`s (what chart clicks
+ * and search add, replace and remove) plus its other children (OR, NOT, parenthesised groups) as query
+ * syntax trees. Ranking terms may only be plain terms of that AND: a ranking inside OR or NOT means
+ * nothing, so it is a syntax error pointing at the term.
  *
- * Known shortcoming: only AND of terms; OR, NOT, comparisons and parentheses arrive with the query bar.
+ * `match:`, `iou` and `score` select boxes: in one AND, together with that AND's first `class:`, `gt:`
+ * or `pred:` term, they form one box query, and an image passes when one of its boxes passes all of
+ * them (`match:fp pred:car`: an unmatched car prediction).
+ *
+ * Known shortcoming: an `issue:` term inside OR / NOT / parentheses ignores the class terms beside it
+ * (at the top level, `issue:swapped gt:car` flags car boxes only); inside a group it flags any class.
  */
+
+import { printQuery, type Comparison, type QueryNode, type QueryTerm } from './query/ast';
+import { parseQuery, QuerySyntaxError } from './query/parse';
+import { FilterSyntaxError, toFilterTerm, toQueryTerm } from './filterTerms';
+import { imagesOfGroup, termTest, type FilterContext, type ImageTest } from './filterFields';
+
+export { FilterSyntaxError } from './filterTerms';
+export { DEFAULT_DUPLICATE_THRESHOLD, FilterValueError, type FilterContext } from './filterFields';
 
 export type FilterTerm =
   | { kind: 'class'; name: string }
@@ -56,16 +70,27 @@ export type FilterTerm =
   | { kind: 'issue'; issue: IssueFilterKind; bound: TagBound | null }
   | { kind: 'dup'; threshold: number | null }
   | { kind: 'match'; status: MatchFilterStatus }
-  | { kind: 'iou' | 'score'; op: TagComparison; value: number };
+  | { kind: 'iou' | 'score'; op: TagComparison; value: number }
+  | { kind: 'slice'; name: string }
+  | { kind: 'reviewed' | 'edited' | 'comment' }
+  | { kind: 'review'; state: ReviewFilterState }
+  | { kind: MetadataField; op: Comparison; value: number };
 
 /** Gallery orders of a `sort:` term; `quality` puts the lowest first, the others the highest. */
-export type SortKey = 'unique' | 'quality' | 'loss' | 'overlooked' | 'swapped' | 'located' | 'disagree';
+export type SortKey =
+  'unique' | 'quality' | 'loss' | 'overlooked' | 'swapped' | 'located' | 'unsupported' | 'disagree';
 
 /** Label-issue kind of an `issue:` term (`located`: badly located; `any`: any of the three). */
-export type IssueFilterKind = 'overlooked' | 'swapped' | 'located' | 'any';
+export type IssueFilterKind = 'overlooked' | 'swapped' | 'located' | 'unsupported' | 'label' | 'any';
 
 /** Match status of a box in a `match:` term. */
 export type MatchFilterStatus = 'tp' | 'fp' | 'fn';
+
+/** An image's own review decision, for `review:`. */
+export type ReviewFilterState = 'accepted' | 'rejected' | 'unreviewed';
+
+/** Numeric image fields: displayed size in pixels, ground-truth boxes, predictions above the score threshold. */
+export type MetadataField = 'width' | 'height' | 'boxes' | 'preds';
 
 /** A `match:`, `iou` or `score` term: one that selects boxes rather than images. */
 export type SampleTerm = Extract<FilterTerm, { kind: 'match' | 'iou' | 'score' }>;
@@ -77,16 +102,33 @@ export interface SampleQuery {
   classTerm: Extract<FilterTerm, { kind: 'class' | 'gt' | 'pred' }> | null;
 }
 
+/** A comparison against a tag's score; a tag term without one means `>=` the tag's saved threshold. */
+export interface TagBound {
+  op: TagComparison;
+  value: number;
+}
+
+export type TagComparison = '>=' | '>' | '<' | '<=';
+
+/** A query's top-level AND: typed plain terms, and the other children as syntax trees. */
+export interface Filter {
+  terms: FilterTerm[];
+  /** OR, NOT and parenthesised children of the top-level AND; their leaves are checked terms. */
+  groups?: readonly QueryNode[];
+}
+
+/** The empty filter: every image, in path order. */
+export const EMPTY_FILTER: Filter = { terms: [] };
+
 /** The filter's box query, or null when it has no sample term. */
 export function sampleQuery(filter: Filter): SampleQuery | null {
-  const terms = filter.terms.filter(
-    (t): t is SampleTerm => t.kind === 'match' || t.kind === 'iou' || t.kind === 'score',
-  );
+  const terms = filter.terms.filter(isSampleTerm);
   if (terms.length === 0) return null;
-  const classTerm =
-    (filter.terms.find((t) => t.kind === 'class' || t.kind === 'gt' || t.kind === 'pred') as
-      SampleQuery['classTerm'] | undefined) ?? null;
-  return { terms, classTerm };
+  return { terms, classTerm: issueClassTerm(filter) };
+}
+
+export function isSampleTerm(term: FilterTerm): term is SampleTerm {
+  return term.kind === 'match' || term.kind === 'iou' || term.kind === 'score';
 }
 
 /** The `class:`/`gt:`/`pred:` term an `issue:` term restricts its flagged boxes to, if any. */
@@ -97,316 +139,109 @@ export function issueClassTerm(filter: Filter): SampleQuery['classTerm'] {
   );
 }
 
-/** Cosine similarity at or above which a bare `dup` term calls two images near duplicates. */
-export const DEFAULT_DUPLICATE_THRESHOLD = 0.95;
-
-/** A comparison against a tag's score; a tag term without one means `>=` the tag's saved threshold. */
-export interface TagBound {
-  op: TagComparison;
-  value: number;
-}
-
-export type TagComparison = '>=' | '>' | '<' | '<=';
-
-export interface Filter {
-  terms: FilterTerm[];
-}
-
-export class FilterSyntaxError extends Error {
-  constructor(
-    readonly text: string,
-    readonly position: number,
-    readonly expected: string,
-  ) {
-    super(`invalid filter at character ${position + 1} of ${JSON.stringify(text)}: expected ${expected}`);
-    this.name = 'FilterSyntaxError';
-  }
-}
-
-/** The empty filter: every image, in path order. */
-export const EMPTY_FILTER: Filter = { terms: [] };
-
-/** Prints a filter in its text form (the inverse of `parseFilter`). */
+/**
+ * Prints a filter as query text (the inverse of `parseFilter`): plain terms separated by spaces (an
+ * implicit AND, as the filter text has always been written), then the groups.
+ */
 export function printFilter(filter: Filter): string {
-  return filter.terms.map(printTerm).join(' ');
+  const terms = filter.terms.map((term) => printQuery(toQueryTerm(term)));
+  // A query that is one OR needs no parentheses around it.
+  if (terms.length === 0 && filter.groups?.length === 1) return printQuery(filter.groups[0]);
+  const groups = (filter.groups ?? []).map(printGroup);
+  return [...terms, ...groups].join(' ');
 }
 
-function printTerm(term: FilterTerm): string {
-  switch (term.kind) {
-    case 'class':
-    case 'gt':
-    case 'pred':
-      return `${term.kind}:${quote(term.name)}`;
-    case 'cell':
-      return `cell:${term.groundTruth === null ? '-' : quote(term.groundTruth)}/${term.prediction === null ? '-' : quote(term.prediction)}`;
-    case 'path':
-      return `path:${quote(term.contains)}`;
-    case 'similar':
-      return `similar:${term.paths.map(quote).join(',')}${term.negatives?.length ? `/${term.negatives.map(quote).join(',')}` : ''}`;
-    case 'text':
-      return `text:${quote(term.query)}`;
-    case 'tag':
-      return `tag:${quoteTagName(term.name)}${term.bound ? `${term.bound.op}${term.bound.value}` : ''}`;
-    case 'sort':
-      return `sort:${term.key}`;
-    case 'issue':
-      return `issue:${term.issue}${term.bound ? `${term.bound.op}${term.bound.value}` : ''}`;
-    case 'dup':
-      return term.threshold === null ? 'dup' : `dup:${term.threshold}`;
-    case 'match':
-      return `match:${term.status}`;
-    case 'iou':
-    case 'score':
-      return `${term.kind}${term.op}${term.value}`;
-  }
+/** One child of the top-level AND as text: an OR or AND in parentheses, so it stays one child. */
+export function printGroup(node: QueryNode): string {
+  return node.kind === 'or' || node.kind === 'and' ? `(${printQuery(node)})` : printQuery(node);
 }
 
-/** Like `quote`, and a tag name also needs quotes when it holds a comparison character. */
-function quoteTagName(name: string): string {
-  return /[<>=]/.test(name) ? JSON.stringify(name) : quote(name);
+/** The query tree of a whole filter (null for the empty filter). */
+export function filterQuery(filter: Filter): QueryNode | null {
+  const children: QueryNode[] = [...filter.terms.map(toQueryTerm), ...(filter.groups ?? [])];
+  if (children.length <= 1) return children[0] ?? null;
+  return { kind: 'and', children, span: { start: 0, end: 0 } };
 }
 
-function quote(value: string): string {
-  return /^[^\s"/,:-][^\s"/,:]*$/.test(value) ? value : JSON.stringify(value);
-}
-
-/** Parses the text form; throws `FilterSyntaxError` pointing at the first bad character. */
+/**
+ * Parses query text into a filter, checking every term against its field.
+ * @throws FilterSyntaxError naming the character position, what was expected and what was found.
+ */
 export function parseFilter(text: string): Filter {
-  const reader = new Reader(text);
+  let query: QueryNode | null;
+  try {
+    query = parseQuery(text);
+  } catch (error) {
+    if (!(error instanceof QuerySyntaxError)) throw error;
+    throw new FilterSyntaxError(text, error.position, error.expected, error.found, error.end);
+  }
+  if (query === null) return { terms: [] };
+
   const terms: FilterTerm[] = [];
-  reader.skipSpaces();
-  while (!reader.done()) {
-    terms.push(readTerm(reader));
-    if (!reader.done() && !/\s/.test(reader.peek())) {
-      throw new FilterSyntaxError(text, reader.position, 'a space before the next term');
-    }
-    reader.skipSpaces();
+  const groups: QueryNode[] = [];
+  for (const child of query.kind === 'and' ? query.children : [query]) {
+    if (child.kind === 'term') terms.push(toFilterTerm(child, text));
+    else groups.push(checkGroup(child, text));
   }
-  return { terms };
+  return groups.length > 0 ? { terms, groups } : { terms };
 }
 
-function readTerm(reader: Reader): FilterTerm {
-  const start = reader.position;
-  const key = reader.readWord();
-  if ((key === 'iou' || key === 'score') && /[<>]/.test(reader.peek())) return readBound(reader, key);
-  if (key === 'dup' && reader.peek() !== ':') return { kind: 'dup', threshold: null };
-  reader.expect(':', 'a colon after the field name');
-  switch (key) {
-    case 'class':
-    case 'gt':
-    case 'pred':
-      return { kind: key, name: reader.readValue() };
-    case 'path':
-      return { kind: 'path', contains: reader.readValue() };
-    case 'text':
-      return { kind: 'text', query: reader.readValue() };
-    case 'cell': {
-      const groundTruth = reader.readValueOrNone();
-      reader.expect('/', 'a slash between the ground-truth and the predicted class');
-      return { kind: 'cell', groundTruth, prediction: reader.readValueOrNone() };
-    }
-    case 'similar': {
-      const paths = readList(reader);
-      if (reader.peek() !== '/') return { kind: 'similar', paths };
-      reader.position++;
-      return { kind: 'similar', paths, negatives: readList(reader) };
-    }
-    case 'tag':
-      return readTag(reader);
-    case 'sort':
-      return {
-        kind: 'sort',
-        key: reader.readMatch(
-          /^(unique|quality|loss|overlooked|swapped|located|disagree)\b/,
-          'quality, loss, overlooked, swapped, located, disagree or unique after sort:',
-        ) as SortKey,
-      };
-    case 'issue':
-      return readIssue(reader);
-    case 'dup':
-      return {
-        kind: 'dup',
-        threshold: Number(
-          reader.readMatch(/^-?(\d+\.?\d*|\.\d+)/, 'a cosine threshold after dup:, such as 0.98'),
-        ),
-      };
-    case 'match': {
-      const status = reader.readMatch(/^(tp|fp|fn)\b/, 'tp, fp or fn after match:');
-      return { kind: 'match', status: status as MatchFilterStatus };
-    }
-    default:
+/** Every leaf of a group must be a valid term, and none may rank: a ranking orders the whole result. */
+function checkGroup(node: QueryNode, text: string): QueryNode {
+  for (const leaf of queryTerms(node)) {
+    const term = toFilterTerm(leaf, text);
+    if (isRanking(term.kind)) {
       throw new FilterSyntaxError(
-        reader.text,
-        start,
-        'one of class, gt, pred, cell, path, similar, text, tag',
+        text,
+        leaf.span.start,
+        `no ${leaf.field}: inside OR, NOT or parentheses (a ranking orders the whole result: AND it at the top level)`,
+        JSON.stringify(text.slice(leaf.span.start, leaf.span.end)),
+        leaf.span.end,
       );
-  }
-}
-
-/** `iou<0.5`, `score>=0.8`: a comparison and a decimal number right after the field name. */
-function readBound(reader: Reader, kind: 'iou' | 'score'): FilterTerm {
-  const op = reader.readMatch(/^(>=|<=|>|<)/, 'a comparison: <, <=, > or >=') as TagComparison;
-  const number = reader.readMatch(
-    /^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?/i,
-    `a number after ${kind}${op}, such as 0.5`,
-  );
-  return { kind, op, value: Number(number) };
-}
-
-/** `issue:swapped`, then optionally a comparison and a score in [0, 1]: `issue:swapped>=0.6`. */
-function readIssue(reader: Reader): FilterTerm {
-  const issue = reader.readMatch(
-    /^(overlooked|swapped|located|any)\b/,
-    'overlooked, swapped, located or any after issue:',
-  ) as IssueFilterKind;
-  const op = /^(>=|<=|>|<)/.exec(reader.text.slice(reader.position))?.[0] as TagComparison | undefined;
-  if (!op) return { kind: 'issue', issue, bound: null };
-  reader.position += op.length;
-  const number = reader.readMatch(/^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?/i, `a score after ${op}, such as 0.6`);
-  return { kind: 'issue', issue, bound: { op, value: Number(number) } };
-}
-
-/** One or more comma-separated values. */
-function readList(reader: Reader): string[] {
-  const values = [reader.readValue()];
-  while (reader.peek() === ',') {
-    reader.position++;
-    values.push(reader.readValue());
-  }
-  return values;
-}
-
-/** `name`, `"quoted name"`, then optionally a comparison and a decimal number. */
-function readTag(reader: Reader): FilterTerm {
-  const name = reader.peek() === '"' ? reader.readValue() : reader.readMatch(/^[^\s"/,:<>=]+/, 'a tag name');
-  const op = /^(>=|<=|>|<)/.exec(reader.text.slice(reader.position))?.[0] as TagComparison | undefined;
-  if (!op) return { kind: 'tag', name, bound: null };
-  reader.position += op.length;
-  const number = reader.readMatch(/^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?/i, `a number after ${op}, such as 0.7`);
-  return { kind: 'tag', name, bound: { op, value: Number(number) } };
-}
-
-class Reader {
-  position = 0;
-  constructor(readonly text: string) {}
-
-  done(): boolean {
-    return this.position >= this.text.length;
-  }
-
-  peek(): string {
-    return this.text[this.position] ?? '';
-  }
-
-  skipSpaces(): void {
-    while (/\s/.test(this.peek())) this.position++;
-  }
-
-  expect(char: string, expected: string): void {
-    if (this.peek() !== char) throw new FilterSyntaxError(this.text, this.position, expected);
-    this.position++;
-  }
-
-  readWord(): string {
-    const match = /^[a-z]+/.exec(this.text.slice(this.position));
-    if (!match) throw new FilterSyntaxError(this.text, this.position, 'a field name such as class or cell');
-    this.position += match[0].length;
-    return match[0];
-  }
-
-  /** Reads text matching `pattern` (anchored with ^) or throws naming what was `expected`. */
-  readMatch(pattern: RegExp, expected: string): string {
-    const match = pattern.exec(this.text.slice(this.position));
-    if (!match) throw new FilterSyntaxError(this.text, this.position, expected);
-    this.position += match[0].length;
-    return match[0];
-  }
-
-  readValueOrNone(): string | null {
-    if (this.peek() === '-') {
-      this.position++;
-      return null;
-    }
-    return this.readValue();
-  }
-
-  readValue(): string {
-    if (this.peek() === '"') return this.readQuoted();
-    const match = /^[^\s"/,:]+/.exec(this.text.slice(this.position));
-    if (!match) throw new FilterSyntaxError(this.text, this.position, 'a value (quote it if it has spaces)');
-    this.position += match[0].length;
-    return match[0];
-  }
-
-  private readQuoted(): string {
-    const start = this.position;
-    let end = start + 1;
-    while (end < this.text.length && this.text[end] !== '"') end += this.text[end] === '\\' ? 2 : 1;
-    if (end >= this.text.length) throw new FilterSyntaxError(this.text, start, 'a closing double quote');
-    this.position = end + 1;
-    try {
-      return JSON.parse(this.text.slice(start, end + 1)) as string;
-    } catch {
-      throw new FilterSyntaxError(this.text, start, 'a valid quoted string');
     }
   }
+  return node;
 }
 
-/** What applying a filter needs to know about the dataset; provided by the state layer. */
-export interface FilterContext {
-  imageCount: number;
-  paths: readonly string[];
-  /**
-   * Images with a label of this class: ground truth, predictions (of the current run, above the
-   * score threshold) or either. An empty set for unknown names.
-   */
-  imagesWithClass(name: string, side: 'any' | 'gt' | 'pred'): ReadonlySet<number>;
-  /** Images behind a confusion-matrix cell under the current evaluation settings. */
-  imagesInCell(groundTruth: string | null, prediction: string | null): ReadonlySet<number>;
-  /** Similarity score per image (NaN where unknown), for a ranking term; null until it is computed. */
-  ranking(term: Extract<FilterTerm, { kind: 'similar' | 'text' }>): Float32Array | null;
-  /** Images with a box passing the box query (see `sampleQuery`); without it, sample terms match nothing. */
-  imagesWithSamples?(query: SampleQuery): ReadonlySet<number>;
-  /**
-   * A saved Autotag tag's score per image in [0, 1] (NaN: unscored; for an object tag, the best box
-   * of the image) and its threshold; null for an unknown tag, which then matches no image.
-   */
-  tagScores?(name: string): { scores: Float32Array; threshold: number } | null;
-  /** Uniqueness per image (NaN: no vector), for `sort:unique`; null until computed. */
-  uniqueness?(): Float32Array | null;
-  /**
-   * Images with a box flagged for a label-issue kind under `bound` (null: the user's threshold), of
-   * the class term's class when one is given; null until the issues are computed (matches nothing).
-   */
-  issueImages?(
-    issue: IssueFilterKind,
-    bound: TagBound | null,
-    classTerm: SampleQuery['classTerm'],
-  ): ReadonlySet<number> | null;
-  /** Per-image scores of a label-quality `sort:` key (NaN: unscored); null until computed. */
-  sortScores?(key: Exclude<SortKey, 'unique'>): Float64Array | Float32Array | null;
-  /** Images in a near-duplicate group at a cosine threshold; null until computed (matches nothing). */
-  duplicateImages?(threshold: number): ReadonlySet<number> | null;
+/** The leaves of a query tree, in text order. */
+export function queryTerms(node: QueryNode): QueryTerm[] {
+  if (node.kind === 'term') return [node];
+  if (node.kind === 'not') return queryTerms(node.child);
+  return node.children.flatMap(queryTerms);
 }
 
-/** The images a filter selects, in display order: by ranking score (descending) if it ranks, else by index. */
+/** Every term of the filter, plain and inside groups: what must be computed before it can apply. */
+export function allTerms(filter: Filter): FilterTerm[] {
+  const nested = (filter.groups ?? []).flatMap(queryTerms).map((leaf) => toFilterTerm(leaf, ''));
+  return [...filter.terms, ...nested];
+}
+
+/**
+ * The images a filter selects, in display order: by ranking score (descending, `sort:quality`
+ * ascending) if it ranks, else by index.
+ * @throws FilterValueError when a term cannot apply to this dataset (a comparison on a manual tag).
+ */
 export function applyFilter(filter: Filter, context: FilterContext): Int32Array {
-  const keep: number[] = [];
-  const sets = filter.terms.map((term) => narrowing(term, context));
-  // Sample terms narrow together, as one box query (see `sampleQuery`).
+  const tests: ImageTest[] = [];
+  const classTerm = issueClassTerm(filter);
+  for (const term of filter.terms) {
+    // Sample terms narrow together below; ranking terms do not narrow.
+    if (isSampleTerm(term) || isRanking(term.kind)) continue;
+    tests.push(termTest(term, context, classTerm));
+  }
   const samples = sampleQuery(filter);
   if (samples) {
     const set = context.imagesWithSamples?.(samples) ?? new Set<number>();
-    sets.push((image) => set.has(image));
+    tests.push((image) => set.has(image));
   }
-  // Issue terms narrow to images with a flagged box, of the class term's class when there is one.
-  for (const term of filter.terms) {
-    if (term.kind !== 'issue') continue;
-    const set = context.issueImages?.(term.issue, term.bound, issueClassTerm(filter)) ?? null;
-    sets.push((image) => set?.has(image) ?? false);
+  for (const group of filter.groups ?? []) {
+    const mask = imagesOfGroup(group, context);
+    tests.push((image) => mask[image] === 1);
   }
+
+  const keep: number[] = [];
   for (let image = 0; image < context.imageCount; image++) {
-    if (sets.every((set) => set === null || set(image))) keep.push(image);
+    if (tests.every((test) => test(image))) keep.push(image);
   }
 
   const rankingTerm = filter.terms.findLast((term) => isRanking(term.kind));
@@ -426,76 +261,29 @@ export function applyFilter(filter: Filter, context: FilterContext): Int32Array 
   return Int32Array.from(keep);
 }
 
-function narrowing(term: FilterTerm, context: FilterContext): ((image: number) => boolean) | null {
-  switch (term.kind) {
-    case 'class':
-    case 'gt':
-    case 'pred': {
-      const set = context.imagesWithClass(term.name, term.kind === 'class' ? 'any' : term.kind);
-      return (image) => set.has(image);
-    }
-    case 'cell': {
-      const set = context.imagesInCell(term.groundTruth, term.prediction);
-      return (image) => set.has(image);
-    }
-    case 'path': {
-      const needle = term.contains.toLowerCase();
-      return (image) => context.paths[image].toLowerCase().includes(needle);
-    }
-    case 'tag':
-      return tagNarrowing(term, context);
-    case 'dup': {
-      const set = context.duplicateImages?.(term.threshold ?? DEFAULT_DUPLICATE_THRESHOLD) ?? null;
-      return (image) => set?.has(image) ?? false;
-    }
-    default:
-      return null;
-  }
-}
-
-function tagNarrowing(
-  term: Extract<FilterTerm, { kind: 'tag' }>,
-  context: FilterContext,
-): (image: number) => boolean {
-  const tag = context.tagScores?.(term.name) ?? null;
-  if (!tag) return () => false;
-  const { op, value: typed } = term.bound ?? { op: '>=', value: tag.threshold };
-  // Scores are float32: compare against the float32 nearest the typed number, or `>=0.7` would miss 0.7f.
-  const value = Math.fround(typed);
-  const scores = tag.scores;
-  // NaN compares false everywhere, so an unscored image never matches, whichever the comparison.
-  switch (op) {
-    case '>=':
-      return (image) => scores[image] >= value;
-    case '>':
-      return (image) => scores[image] > value;
-    case '<':
-      return (image) => scores[image] < value;
-    case '<=':
-      return (image) => scores[image] <= value;
-  }
-}
-
 /** Replaces terms of the same kind (one class, one cell, one ranking at a time) and appends the new one. */
 export function withTerm(filter: Filter, term: FilterTerm): Filter {
-  const ranking = isRanking;
   // A lower and an upper bound on the same field live side by side (`iou>=0.6 iou<0.65`: a histogram bin).
   const lower = (t: FilterTerm) => 'op' in t && t.op.startsWith('>');
   const bounds = (other: FilterTerm) =>
-    (term.kind === 'iou' || term.kind === 'score') &&
-    other.kind === term.kind &&
-    lower(other) !== lower(term);
+    'op' in term && other.kind === term.kind && lower(other) !== lower(term);
   const same = (other: FilterTerm) =>
-    (other.kind === term.kind && !bounds(other)) || (ranking(other.kind) && ranking(term.kind));
-  return { terms: [...filter.terms.filter((other) => !same(other)), term] };
+    (other.kind === term.kind && !bounds(other)) || (isRanking(other.kind) && isRanking(term.kind));
+  return { ...filter, terms: [...filter.terms.filter((other) => !same(other)), term] };
 }
 
-/** The filter without its i-th term. */
+/** The filter without its i-th plain term. */
 export function withoutTerm(filter: Filter, index: number): Filter {
-  return { terms: filter.terms.filter((_, i) => i !== index) };
+  return { ...filter, terms: filter.terms.filter((_, i) => i !== index) };
+}
+
+/** The filter without its i-th group. */
+export function withoutGroup(filter: Filter, index: number): Filter {
+  const groups = (filter.groups ?? []).filter((_, i) => i !== index);
+  return groups.length > 0 ? { terms: filter.terms, groups } : { terms: filter.terms };
 }
 
 /** Terms that order the gallery rather than narrow it; the last one in a filter wins. */
-function isRanking(kind: FilterTerm['kind']): boolean {
+export function isRanking(kind: FilterTerm['kind']): boolean {
   return kind === 'similar' || kind === 'text' || kind === 'sort';
 }

@@ -3,12 +3,17 @@
  * this instead of a bare "no image matches", since a mistyped class or tag otherwise looks like an
  * empty result.
  */
-import type { Filter } from './filter';
+import { allTerms, type Filter } from './filter';
 
 /** The names a filter may refer to. */
 export interface FilterVocabulary {
   classes: readonly string[];
+  /** Saved Autotag tags. */
   tags: readonly string[];
+  /** Manual tags (a `tag:` term falls back to them); none when absent. */
+  manualTags?: readonly string[];
+  /** Slice names; when absent, `slice:` terms are not checked. */
+  slices?: readonly string[];
 }
 
 /**
@@ -17,9 +22,9 @@ export interface FilterVocabulary {
  */
 export function unknownNameHint(filter: Filter, vocabulary: FilterVocabulary): string | null {
   const classes = new Set(vocabulary.classes);
-  const tags = new Set(vocabulary.tags);
+  const tags = new Set([...vocabulary.tags, ...(vocabulary.manualTags ?? [])]);
 
-  for (const term of filter.terms) {
+  for (const term of allTerms(filter)) {
     const classNames =
       term.kind === 'class' || term.kind === 'gt' || term.kind === 'pred'
         ? [term.name]
@@ -31,9 +36,13 @@ export function unknownNameHint(filter: Filter, vocabulary: FilterVocabulary): s
         return `no class "${name}" in this dataset${spellingHint(name, vocabulary.classes)}`;
     }
     if (term.kind === 'tag' && !tags.has(term.name)) {
-      const saved =
-        vocabulary.tags.length > 0 ? `saved tags: ${vocabulary.tags.join(', ')}` : 'none is saved';
+      const saved = tags.size > 0 ? `saved tags: ${[...tags].join(', ')}` : 'none is saved';
       return `no saved tag "${term.name}" (${saved})`;
+    }
+    if (term.kind === 'slice' && vocabulary.slices && !vocabulary.slices.includes(term.name)) {
+      const known =
+        vocabulary.slices.length > 0 ? `slices: ${vocabulary.slices.join(', ')}` : 'none is saved';
+      return `no slice "${term.name}" (${known})`;
     }
   }
   return null;

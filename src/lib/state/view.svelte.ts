@@ -1,26 +1,45 @@
 import { categoryIndex } from '../core/dataset';
 import {
+  allTerms,
   applyFilter,
   EMPTY_FILTER,
+  FilterSyntaxError,
+  FilterValueError,
+  issueClassTerm,
   parseFilter,
   printFilter,
+  sampleQuery,
+  withoutGroup,
   withoutTerm,
   withTerm,
   type Filter,
   type FilterContext,
   type FilterTerm,
+  type MetadataField,
+  type SortKey,
 } from '../core/filter';
-import { sampleQuery } from '../core/filter';
-import { issueClassTerm, type SortKey } from '../core/filter';
 import { labelIssuesState } from './labelIssues.svelte';
 import { datasetState } from './dataset.svelte';
 import { evaluationState } from './evaluation.svelte';
 import { searchState } from './search.svelte';
 import { autotagState } from './autotag.svelte';
+import { reviewState } from './review.svelte';
+import { curationState } from './curation.svelte';
 
 export type Tab = 'gallery' | 'classes' | 'evaluation';
 
 /** Boxes to emphasise on every image: the samples behind the active cell or class filter. */
+/** Why the typed filter text was not applied (or applies to nothing), with the span to underline. */
+export interface FilterProblem {
+  message: string;
+  /** The text it refers to, and `[start, end)` of the bad token in it (UTF-16 code units). */
+  text: string;
+  start: number;
+  end: number;
+  /** True when the text did not parse, so the previous filter is still the one applied. */
+  previousApplied: boolean;
+}
+
 export interface Highlight {
   groundTruth: ReadonlySet<number>;
   predictions: ReadonlySet<number>;
@@ -44,7 +63,8 @@ const SAMPLE_KINDS: ReadonlySet<FilterTerm['kind']> = new Set([
 
 export class ViewState {
   filter = $state.raw<Filter>(EMPTY_FILTER);
-  filterError = $state<string | null>(null);
+  /** The last typed text that did not parse: shown under the bar while the previous filter stays applied. */
+  filterError = $state.raw<FilterProblem | null>(null);
   tab = $state<Tab>('gallery');
   openImage = $state<number | null>(null);
   /** Boxes to highlight on one opened image (an object search result), whatever the filter says. */
@@ -53,6 +73,8 @@ export class ViewState {
   showPredictions = $state(true);
 
   filterText = $derived(printFilter(this.filter));
+  /** Every term, plain and inside OR / NOT groups: what must be computed (issues, duplicates) to apply it. */
+  allTerms = $derived(allTerms(this.filter));
   rankingTerm = $derived(
     this.filter.terms.findLast((t) => t.kind === 'similar' || t.kind === 'text') as
       Extract<FilterTerm, { kind: 'similar' | 'text' }> | undefined,
@@ -71,7 +93,10 @@ export class ViewState {
     );
     return last?.kind === 'sort' ? last.key : null;
   });
-  visible = $derived(this.computeVisible());
+  private result = $derived(this.computeVisible());
+  visible = $derived(this.result.images);
+  /** A term that parses but cannot apply (a comparison on a manual tag): the gallery is empty, and says why. */
+  applyError = $derived(this.result.error);
   highlight = $derived(this.computeHighlight());
   /** The filter's box query (`match:`, `iou`, `score` terms with their class term), if any. */
   boxQuery = $derived(sampleQuery(this.filter));
@@ -83,14 +108,26 @@ export class ViewState {
         this.filter.terms.some((t) => t.kind === 'class' || t.kind === 'gt' || t.kind === 'pred')),
   );
 
-  /** Replaces the filter from its text form; a syntax error keeps the old filter and is shown. */
+  /**
+   * Replaces the filter from its text form. Text that does not parse keeps the previous filter applied
+   * and records where it went wrong (`filterError`), which the query bar shows under the text.
+   */
   setFilterText(text: string): void {
     try {
       this.filter = parseFilter(text);
       this.filterError = null;
     } catch (error) {
-      this.filterError = error instanceof Error ? error.message : String(error);
+      if (!(error instanceof FilterSyntaxError)) throw error;
+      // The bar shows the text itself with the bad token underlined, so the message need not repeat it.
+      const { position: start, end, expected, found } = error;
+      const message = `character ${start + 1}: expected ${expected}${found ? `, found ${found}` : ''}`;
+      this.filterError = { message, text, start, end, previousApplied: true };
     }
+  }
+
+  /** Removes the i-th OR / NOT group of the filter. */
+  removeGroup(index: number): void {
+    this.filter = withoutGroup(this.filter, index);
   }
 
   addTerm(term: FilterTerm): void {
@@ -107,7 +144,10 @@ export class ViewState {
   openSamples(terms: FilterTerm[], sort?: FilterTerm): void {
     const kept = this.filter.terms.filter((t) => !SAMPLE_KINDS.has(t.kind));
     const narrowed = [...kept, ...terms];
-    this.filter = { terms: sort ? [...narrowed.filter((t) => t.kind !== 'sort'), sort] : narrowed };
+    this.filter = {
+      ...this.filter,
+      terms: sort ? [...narrowed.filter((t) => t.kind !== 'sort'), sort] : narrowed,
+    };
     this.filterError = null;
     this.tab = 'gallery';
   }
@@ -145,9 +185,9 @@ export class ViewState {
     return url;
   }
 
-  private computeVisible(): Int32Array {
+  private computeVisible(): { images: Int32Array; error: FilterProblem | null } {
     const dataset = datasetState.dataset;
-    if (!dataset) return new Int32Array(0);
+    if (!dataset) return { images: new Int32Array(0), error: null };
     const classes = this.classImages();
     const context: FilterContext = {
       imageCount: dataset.images.length,
@@ -157,13 +197,45 @@ export class ViewState {
       imagesWithSamples: (query) => evaluationState.select(query).images,
       ranking: (term) => searchState.scores(term),
       tagScores: (name) => autotagState.filterScores(name),
+      manualTagImages: (name) => curationState.manualTagImages(name),
+      sliceImages: (name) => curationState.sliceImages(name),
+      reviewImages: (kind) => reviewState.imagesWith(kind),
+      imageValues: (field) => this.imageValues(field),
       uniqueness: () => searchState.uniqueness,
       issueImages: (issue, bound, classTerm) =>
         labelIssuesState.select(issue, bound, classTerm)?.images ?? null,
       sortScores: (key) => this.sortScores(key),
       duplicateImages: (threshold) => searchState.duplicates.get(threshold) ?? null,
     };
-    return applyFilter(this.filter, context);
+    try {
+      return { images: applyFilter(this.filter, context), error: null };
+    } catch (error) {
+      if (!(error instanceof FilterValueError)) throw error;
+      const text = this.filterText;
+      const start = Math.max(0, text.indexOf(error.written));
+      const end = start + error.written.length;
+      return {
+        images: new Int32Array(0),
+        error: { message: error.message, text, start, end, previousApplied: false },
+      };
+    }
+  }
+
+  /** Per-image values of a numeric field (NaN: unknown size); see `FilterContext.imageValues`. */
+  private imageValues(field: MetadataField): Float64Array {
+    const dataset = datasetState.dataset!;
+    const values = new Float64Array(dataset.images.length);
+    if (field === 'width' || field === 'height') {
+      // A size of 0 means "not read yet": unknown, not zero pixels.
+      dataset.images.forEach((image, index) => (values[index] = image[field] > 0 ? image[field] : NaN));
+    } else if (field === 'boxes') {
+      for (const box of dataset.groundTruth) values[box.imageIndex]++;
+    } else {
+      for (const p of evaluationState.run?.predictions ?? []) {
+        if (p.score >= evaluationState.scoreThreshold) values[p.imageIndex]++;
+      }
+    }
+    return values;
   }
 
   /** Images per class name, for ground truth, for the run's predictions above the score threshold, and either. */

@@ -158,43 +158,40 @@ describe('printFilter and parseFilter', () => {
 });
 
 describe('FilterSyntaxError', () => {
+  // Rewritten for the query language (issue 8): the old grammar's field-name, missing-colon and
+  // quoting messages changed wording; `Class:dog`, `class: person` and `class:"a"path:x` now parse.
   const cases: { name: string; text: string; position: number; expected: string }[] = [
     {
       name: 'an unknown field, at its first letter',
       text: 'class:a shape:round',
       position: 8,
-      expected: 'one of class, gt, pred, cell, path, similar, text, tag',
+      expected:
+        'one of class, gt, pred, cell, match, iou, score, issue, tag, slice, reviewed, review, edited, comment, path, width, height, boxes, preds, dup, similar, text, sort',
     },
     {
       name: 'an unknown field at the start',
       text: 'colour:red',
       position: 0,
-      expected: 'one of class, gt, pred, cell, path, similar, text, tag',
-    },
-    {
-      name: 'a field name in capitals',
-      text: 'Class:dog',
-      position: 0,
-      expected: 'a field name such as class or cell',
+      expected:
+        'one of class, gt, pred, cell, match, iou, score, issue, tag, slice, reviewed, review, edited, comment, path, width, height, boxes, preds, dup, similar, text, sort',
     },
     {
       name: 'a term without a field',
       text: ':dog',
       position: 0,
-      expected: 'a field name such as class or cell',
+      expected: 'a term (such as class:person), NOT or "("',
     },
-    { name: 'a missing colon', text: 'class person', position: 5, expected: 'a colon after the field name' },
     {
-      name: 'a term glued to a quoted value',
-      text: 'class:"a"path:x',
-      position: 9,
-      expected: 'a space before the next term',
+      name: 'a missing colon',
+      text: 'class person',
+      position: 5,
+      expected: 'a colon and a class name after class',
     },
     {
       name: 'a field at the end of the text',
       text: 'path',
       position: 4,
-      expected: 'a colon after the field name',
+      expected: 'a colon and the text the path must contain after path',
     },
     {
       name: 'a missing slash in a cell',
@@ -208,42 +205,37 @@ describe('FilterSyntaxError', () => {
       position: 10,
       expected: 'a slash between the ground-truth and the predicted class',
     },
-    { name: 'an unclosed quote', text: 'text:"a red bus', position: 5, expected: 'a closing double quote' },
+    {
+      name: 'an unclosed quote',
+      text: 'text:"a red bus',
+      position: 5,
+      expected: 'a closing " for this value',
+    },
     {
       name: 'an unclosed quote ending in an escaped quote',
       text: 'class:dog text:"a \\"red\\" bus\\"',
       position: 15,
-      expected: 'a closing double quote',
+      expected: 'a closing " for this value',
     },
-    {
-      name: 'an empty value at the end',
-      text: 'class:',
-      position: 6,
-      expected: 'a value (quote it if it has spaces)',
-    },
-    {
-      name: 'a space after the colon',
-      text: 'class: person',
-      position: 6,
-      expected: 'a value (quote it if it has spaces)',
-    },
-    {
-      name: 'an empty ground-truth side',
-      text: 'cell:/car',
-      position: 5,
-      expected: 'a value (quote it if it has spaces)',
-    },
+    { name: 'an empty value at the end', text: 'class:', position: 6, expected: 'a value after "class:"' },
+    { name: 'an empty ground-truth side', text: 'cell:/car', position: 5, expected: 'a value after "cell:"' },
     {
       name: 'an empty path after a comma',
       text: 'similar:a.jpg,',
       position: 14,
-      expected: 'a value (quote it if it has spaces)',
+      expected: 'a value after ","',
     },
     {
       name: 'a bad escape inside quotes',
       text: 'class:"\\x41"',
       position: 6,
-      expected: 'a valid quoted string',
+      expected: 'a JSON string (escapes such as \\" or \\\\)',
+    },
+    {
+      name: 'two names in a class term',
+      text: 'class:a/b',
+      position: 8,
+      expected: 'one a class name after class: (quote a name holding / or ,)',
     },
   ];
 
@@ -262,8 +254,19 @@ describe('FilterSyntaxError', () => {
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe('FilterSyntaxError');
     expect(error.message).toBe(
-      'invalid filter at character 6 of "class person": expected a colon after the field name',
+      'invalid filter at character 6 of "class person": expected a colon and a class name after class',
     );
+  });
+
+  it('accepts what the old grammar refused: field case, a space after the colon, glued terms', () => {
+    expect(parseFilter('Class:dog')).toEqual({ terms: [{ kind: 'class', name: 'dog' }] });
+    expect(parseFilter('class: person')).toEqual({ terms: [{ kind: 'class', name: 'person' }] });
+    expect(parseFilter('class:"a"path:x')).toEqual({
+      terms: [
+        { kind: 'class', name: 'a' },
+        { kind: 'path', contains: 'x' },
+      ],
+    });
   });
 });
 

@@ -61,9 +61,10 @@ describe('issue and sort terms: parse and print', () => {
       expected: expect.stringContaining('overlooked'),
     });
     expect(error('issue:overlookedx')).toMatchObject({ position: 6 });
+    // The query parser's wording (issue 8): a missing value after a comparison.
     expect(error('issue:swapped>=')).toMatchObject({
       position: 15,
-      expected: expect.stringContaining('score'),
+      expected: expect.stringContaining('a value after ">="'),
     });
     expect(error('sort:best')).toMatchObject({ position: 5, expected: expect.stringContaining('quality') });
   });

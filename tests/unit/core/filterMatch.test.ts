@@ -31,7 +31,8 @@ describe('match, iou and score terms', () => {
   it('reject a bad status, comparison or number with the position', () => {
     expect(() => parseFilter('match:xx')).toThrow(/character 7 .*expected tp, fp or fn after match:/);
     expect(() => parseFilter('iou<abc')).toThrow(/character 5 .*expected a number after iou</);
-    expect(() => parseFilter('score=0.5')).toThrow(/expected a colon after the field name/);
+    // `=` is a comparison of the query language now (issue 8), but not one a score takes.
+    expect(() => parseFilter('score=0.5')).toThrow(/character 6 .*expected a comparison: <, <=, > or >=/);
   });
 
   it('keep one lower and one upper bound per field, replacing same-direction ones', () => {

@@ -50,10 +50,11 @@ describe('tag terms: parse and print', () => {
 
   it('points at the missing number or name', () => {
     const cases: [string, number, RegExp][] = [
-      ['tag:night>=', 12, /a number after >=/],
-      ['tag:night>x', 11, /a number after >/],
-      ['tag:>=0.5', 5, /a tag name/],
-      ['tag:night=0.5', 10, /a space before the next term/],
+      // Wording from the query parser (issue 8): a missing value and `=` are reported differently now.
+      ['tag:night>=', 12, /a value after ">=", such as 0.5/],
+      ['tag:night>x', 11, /a number after tag:night>, such as 0.5/],
+      ['tag:>=0.5', 5, /a value after "tag:"/],
+      ['tag:night=0.5', 10, /a comparison: <, <=, > or >=/],
     ];
     for (const [text, position, expected] of cases) {
       let error: unknown;

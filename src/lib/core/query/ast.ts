@@ -8,8 +8,10 @@
  * - `iou<0.5`, `score >= 0.8`         `field op value`
  * - `tag:night>=0.7`                  `field:value op value`
  *
- * A value with spaces, quotes, parentheses, slashes, colons or comparison characters is written as a
- * JSON string (`class:"traffic light"`). The parser knows no field names: which fields exist, and what
+ * - `similar:a.jpg,b.jpg/c.jpg`       a part may be a comma-separated list
+ *
+ * A value with spaces, quotes, parentheses, slashes, commas, colons or comparison characters is written
+ * as a JSON string (`class:"traffic light"`). The parser knows no field names: which fields exist, and what
  * their values mean, is the evaluation context's business (see `evaluate.ts`).
  */
 
@@ -22,15 +24,28 @@ export interface Span {
   end: number;
 }
 
+/** One value as written: a quoted `"-"` is a class named "-", a bare `-` means "none" in `cell:-/car`. */
+export interface QueryAtom {
+  text: string;
+  quoted: boolean;
+  /** Where it is in the query text (set by the parser, so errors can point at a bad value). */
+  span?: Span;
+}
+
 /** One `field`, `field:value`, `field op value` or `field:value op value`. */
 export interface QueryTerm {
   kind: 'term';
   /** Field name, lower-cased: `class`, `tag`, `iou`, ... */
   field: string;
-  /** Parts of the value after the colon, split at unquoted `/`; null without a colon. */
+  /** Parts of the value after the colon, split at unquoted `/` (a list part joined by `,`); null without a colon. */
   value: string[] | null;
+  /**
+   * The same parts as written: each a comma-separated list of atoms. The parser always sets it; a
+   * hand-built term may leave it out, and then prints `value`.
+   */
+  parts?: QueryAtom[][];
   /** The trailing comparison, e.g. `>= 0.7` (value kept as written: the field decides if it is a number). */
-  comparison: { op: Comparison; value: string } | null;
+  comparison: { op: Comparison; value: string; span?: Span; valueSpan?: Span } | null;
   span: Span;
 }
 
@@ -83,13 +98,14 @@ function wrap(child: QueryNode, strength: number): string {
 
 function printTerm(term: QueryTerm): string {
   let text = term.field;
-  if (term.value !== null) text += `:${term.value.map(quoteValue).join('/')}`;
+  if (term.parts) text += `:${term.parts.map((atoms) => atoms.map(printAtom).join(',')).join('/')}`;
+  else if (term.value !== null) text += `:${term.value.map(quoteValue).join('/')}`;
   if (term.comparison) text += `${term.comparison.op}${quoteValue(term.comparison.value)}`;
   return text;
 }
 
-/** Characters a bare value may hold: anything but space, quotes, parentheses, `/`, `:`, `<>=!`. */
-export const BARE_VALUE = /^[^\s"()/:<>=!]+$/;
+/** Characters a bare value may hold: anything but space, quotes, parentheses, `/`, `,`, `:`, `<>=!`. */
+export const BARE_VALUE = /^[^\s"(),/:<>=!]+$/;
 
 /** Keywords, which a bare value must not spell (they would read as operators). */
 export const KEYWORDS = ['AND', 'OR', 'NOT'] as const;
@@ -100,11 +116,21 @@ export function quoteValue(value: string): string {
   return BARE_VALUE.test(value) && !keyword ? value : JSON.stringify(value);
 }
 
-/** The same tree without spans: what two queries are compared by. */
+/** An atom a quoted string was written as stays quoted, so `"-"` does not print as the bare `-` (none). */
+function printAtom(atom: QueryAtom): string {
+  return atom.quoted ? JSON.stringify(atom.text) : quoteValue(atom.text);
+}
+
+/** The same tree without spans (and without how values were written): what two queries are compared by. */
 export function withoutSpans(node: QueryNode): unknown {
   switch (node.kind) {
     case 'term':
-      return { kind: 'term', field: node.field, value: node.value, comparison: node.comparison };
+      return {
+        kind: 'term',
+        field: node.field,
+        value: node.value,
+        comparison: node.comparison && { op: node.comparison.op, value: node.comparison.value },
+      };
     case 'not':
       return { kind: 'not', child: withoutSpans(node.child) };
     default:

@@ -57,10 +57,10 @@ export function completeQuery(
   const colon = word.indexOf(':');
   if (colon < 0) return { from: start, to: end, items: fieldCompletions(word, vocabulary) };
 
-  // A value: after the last slash, so each part of `cell:a/b` completes on its own.
+  // A value: after the last slash or comma, so each part of `cell:a/b` completes on its own.
   const fieldName = word.slice(0, colon).toLowerCase();
   const field = vocabulary.find((candidate) => candidate.name === fieldName);
-  const slash = word.lastIndexOf('/');
+  const slash = Math.max(word.lastIndexOf('/'), word.lastIndexOf(','));
   const valueStart = start + Math.max(colon, slash) + 1;
   const prefix = unquotedPrefix(text.slice(valueStart, cursor));
   const valueEnd = Math.min(end, nextPartEnd(text, valueStart, end));
@@ -90,8 +90,8 @@ function unquotedPrefix(typed: string): string {
   return (typed.startsWith('"') ? typed.slice(1) : typed).toLowerCase();
 }
 
-/** End of the value part that starts at `from`: the next `/` or the word's end. */
+/** End of the value part that starts at `from`: the next `/` or `,`, or the word's end. */
 function nextPartEnd(text: string, from: number, wordEnd: number): number {
-  const slash = text.indexOf('/', from);
-  return slash >= 0 && slash < wordEnd ? slash : wordEnd;
+  const next = /[/,]/.exec(text.slice(from, wordEnd));
+  return next ? from + next.index : wordEnd;
 }

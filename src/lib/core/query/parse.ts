@@ -6,14 +6,15 @@
  *     and     := not (('AND')? not)*          adjacent terms are ANDed, as in today's filter text
  *     not     := 'NOT' not | primary
  *     primary := '(' or ')' | term
- *     term    := word (':' value ('/' value)*)? (comparison value)?
+ *     term    := word (':' part ('/' part)*)? (comparison value)?
+ *     part    := value (',' value)*
  *     value   := word | "json string"
  *
  * Keywords are case-insensitive. Every error is a `QuerySyntaxError` giving the character position
  * of the bad token and what was expected there.
  */
 
-import type { Comparison, QueryNode, QueryTerm, Span } from './ast';
+import type { Comparison, QueryAtom, QueryNode, QueryTerm, Span } from './ast';
 
 export class QuerySyntaxError extends Error {
   constructor(
@@ -23,13 +24,15 @@ export class QuerySyntaxError extends Error {
     readonly expected: string,
     /** The bad token as written, or `'the end'`. */
     readonly found: string,
+    /** End of the bad token, for underlining it. */
+    readonly end: number = Math.min(text.length, position + 1),
   ) {
     super(`invalid query at character ${position + 1}: expected ${expected}, found ${found}`);
     this.name = 'QuerySyntaxError';
   }
 }
 
-type TokenKind = '(' | ')' | ':' | '/' | 'op' | 'word' | 'string' | 'end';
+type TokenKind = '(' | ')' | ':' | '/' | ',' | 'op' | 'word' | 'string' | 'end';
 
 interface Token {
   kind: TokenKind;
@@ -39,7 +42,7 @@ interface Token {
   end: number;
 }
 
-const WORD = /[^\s"()/:<>=!]+/y;
+const WORD = /[^\s"(),/:<>=!]+/y;
 const OPERATOR = /<=|>=|!=|<|>|=/y;
 const STRING = /"(?:[^"\\]|\\.)*"/y;
 
@@ -58,7 +61,7 @@ function tokenize(text: string): Token[] {
       position++;
       continue;
     }
-    if ('():/'.includes(char)) {
+    if ('():/,'.includes(char)) {
       tokens.push({ kind: char as TokenKind, text: char, start: position, end: ++position });
       continue;
     }
@@ -69,7 +72,9 @@ function tokenize(text: string): Token[] {
     }
     if (char === '"') {
       const quoted = sticky(STRING);
-      if (!quoted) throw new QuerySyntaxError(text, position, 'a closing " for this value', '"');
+      if (!quoted) {
+        throw new QuerySyntaxError(text, position, 'a closing " for this value', '"', text.length);
+      }
       tokens.push({
         kind: 'string',
         text: decode(text, quoted, position),
@@ -123,7 +128,7 @@ class Parser {
 
   fail(token: Token, expected: string): never {
     const found = token.kind === 'end' ? 'the end' : JSON.stringify(this.text.slice(token.start, token.end));
-    throw new QuerySyntaxError(this.text, token.start, expected, found);
+    throw new QuerySyntaxError(this.text, token.start, expected, found, token.end);
   }
 
   isKeyword(token: Token, keyword: 'AND' | 'OR' | 'NOT'): boolean {
@@ -188,25 +193,48 @@ class Parser {
   term(): QueryTerm {
     const field = this.take();
     let end = field.end;
-    let value: string[] | null = null;
+    let parts: QueryAtom[][] | null = null;
     if (this.peek().kind === ':') {
       this.take();
-      value = [this.value('a value after "' + field.text + ':"')];
+      parts = [this.part('a value after "' + field.text + ':"')];
       while (this.peek().kind === '/') {
         this.take();
-        value.push(this.value('a value after "/"'));
+        parts.push(this.part('a value after "/"'));
       }
       end = this.tokens[this.#next - 1].end;
     }
 
     let comparison: QueryTerm['comparison'] = null;
     if (this.peek().kind === 'op') {
-      const op = this.take().text as Comparison;
+      const opToken = this.take();
+      const op = opToken.text as Comparison;
+      const valueToken = this.peek();
       comparison = { op, value: this.value(`a value after "${op}", such as 0.5`) };
-      end = this.tokens[this.#next - 1].end;
+      end = valueToken.end;
+      comparison.span = { start: opToken.start, end };
+      comparison.valueSpan = { start: valueToken.start, end };
     }
     const span: Span = { start: field.start, end };
-    return { kind: 'term', field: field.text.toLowerCase(), value, comparison, span };
+    const value = parts && parts.map((atoms) => atoms.map((atom) => atom.text).join(','));
+    const term: QueryTerm = { kind: 'term', field: field.text.toLowerCase(), value, comparison, span };
+    if (parts) term.parts = parts;
+    return term;
+  }
+
+  /** One part of a value: a comma-separated list of values (`similar:a.jpg,b.jpg`). */
+  part(expected: string): QueryAtom[] {
+    const atoms = [this.atom(expected)];
+    while (this.peek().kind === ',') {
+      this.take();
+      atoms.push(this.atom('a value after ","'));
+    }
+    return atoms;
+  }
+
+  atom(expected: string): QueryAtom {
+    const token = this.peek();
+    const quoted = token.kind === 'string';
+    return { text: this.value(expected), quoted, span: { start: token.start, end: token.end } };
   }
 
   value(expected: string): string {
