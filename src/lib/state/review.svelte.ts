@@ -3,6 +3,7 @@ import {
   acceptPredictionClass,
   applyEdits,
   boxKey,
+  boxKeyImage,
   reviewProgress,
   type BoxRef,
   type CorrectedView,
@@ -22,63 +23,65 @@ import {
   type EditHistory,
 } from '../core/review/history';
 import type { BoxXYWH } from '../core/dataset';
-import { checkName, ReviewStore, type ManualTagRecord, type SliceRecord } from '../storage/reviewStore';
+import { commentsOn, imageBoxes, reviewLookup, type ReviewLookup } from '../core/review/lookup';
+import type { CorrectedBox, ReviewComment } from '../core/review/edits';
 import { datasetState } from './dataset.svelte';
+import { FolderWrites } from './folderWrites.svelte';
 import { notices } from './notices.svelte';
 
 /** Image sets the query language asks review state for (`reviewed`, `review:accepted`, `edited`, ...). */
 export type ReviewImageKind = 'reviewed' | 'accepted' | 'rejected' | 'unreviewed' | 'edited' | 'commented';
 
 /**
- * Review decisions, edits, slices and manual tags of the open folder. Every change is written to
- * IndexedDB first (one transaction per user action) and shown only once that has committed: `saving`
- * counts the writes in flight, so the UI can say "saving…" and then "saved". Writes run one after
- * another in the order asked, so quick keyboard review never reorders the log.
+ * Review decisions and edits of the open folder (slices and manual tags: `curation.svelte.ts`).
+ * Every change is written to IndexedDB first, one transaction per user action, and shown only once
+ * that has committed (`FolderWrites`), so a killed tab loses nothing shown as saved.
  */
 export class ReviewState {
   history = $state.raw<EditHistory>(EMPTY_HISTORY);
-  slices = $state.raw<SliceRecord[]>([]);
-  manualTags = $state.raw<ManualTagRecord[]>([]);
-  /** Writes not yet committed. */
-  saving = $state(0);
-  /** The folder the state above belongs to (null before loading). */
-  folder = $state<string | null>(null);
+  private writes = new FolderWrites();
 
   /** The imported dataset with the edits in force applied, and the review decisions. */
   corrected = $derived.by((): CorrectedView | null => {
     const dataset = datasetState.dataset;
     return dataset ? applyEdits(dataset, activeEdits(this.history)) : null;
   });
+  /**
+   * Decisions, comments and the corrected boxes of edited images only: what the gallery and image
+   * view read on every key press (`corrected` copies every box; see core/review/lookup.ts).
+   */
+  lookup = $derived.by((): ReviewLookup | null => {
+    const dataset = datasetState.dataset;
+    const groups = datasetState.groundTruthByImage;
+    return dataset && groups ? reviewLookup(dataset, activeEdits(this.history), groups) : null;
+  });
   canUndo = $derived(canUndo(this.history));
   canRedo = $derived(canRedo(this.history));
-  sliceNames = $derived(this.slices.map((slice) => slice.name));
-  manualTagNames = $derived(this.manualTags.map((tag) => tag.name));
 
   /** Image index per relative path of the open dataset. */
   private imageIndex = $derived(new Map(datasetState.dataset?.images.map((i) => [i.path, i.index]) ?? []));
   private imageSets = $derived(this.computeImageSets());
-  private queue: Promise<unknown> = Promise.resolve();
-  private store: Promise<ReviewStore> | null = null;
 
-  /** Reads the folder's log, slices and manual tags (on open and after a reload). */
+  /** Writes not yet committed. */
+  get saving(): number {
+    return this.writes.saving;
+  }
+
+  /** The folder the log belongs to (null before loading). */
+  get folder(): string | null {
+    return this.writes.folder;
+  }
+
+  /** Reads the folder's edit log (on open and after a reload). */
   async load(): Promise<void> {
     const folder = datasetState.source?.name ?? null;
-    this.folder = folder;
+    this.writes.folder = folder;
     this.history = EMPTY_HISTORY;
-    this.slices = [];
-    this.manualTags = [];
     if (!folder) return;
     try {
-      const store = await this.open();
-      const [history, slices, tags] = await Promise.all([
-        store.history(folder),
-        store.slices(folder),
-        store.manualTags(folder),
-      ]);
+      const history = await (await this.writes.open()).history(folder);
       if (this.folder !== folder) return;
       this.history = history;
-      this.slices = slices;
-      this.manualTags = tags;
     } catch (error) {
       notices.report(error, 'reading the saved review');
     }
@@ -91,8 +94,10 @@ export class ReviewState {
     const step = (Array.isArray(edits) ? [...edits] : [edits]) as Edit[];
     if (step.length === 0) return Promise.resolve();
     const time = Date.now();
-    const stamped = step.map((edit) => ({ ...edit, time: edit.time ?? time }));
-    return this.write('saving a review decision', async (store, folder) => {
+    // A snapshot: an edit built from component state may hold Svelte proxies, which IndexedDB
+    // cannot clone (DataCloneError) and which would change under the log if the component did.
+    const stamped = step.map((edit) => ({ ...($state.snapshot(edit) as Edit), time: edit.time ?? time }));
+    return this.writes.write('saving a review decision', async (store, folder) => {
       await store.record(folder, this.history.cursor, stamped);
       this.history = recordEdits(this.history, stamped);
     });
@@ -146,7 +151,7 @@ export class ReviewState {
   }
 
   undo(): Promise<void> {
-    return this.write('undoing', async (store, folder) => {
+    return this.writes.write('undoing', async (store, folder) => {
       const history = undo(this.history);
       await store.setCursor(folder, history.cursor);
       this.history = history;
@@ -154,7 +159,7 @@ export class ReviewState {
   }
 
   redo(): Promise<void> {
-    return this.write('redoing', async (store, folder) => {
+    return this.writes.write('redoing', async (store, folder) => {
       const history = redo(this.history);
       await store.setCursor(folder, history.cursor);
       this.history = history;
@@ -163,7 +168,7 @@ export class ReviewState {
 
   /** Replaces the whole log (a project-state import). */
   replaceHistory(history: EditHistory): Promise<void> {
-    return this.write('importing the review log', async (store, folder) => {
+    return this.writes.write('importing the review log', async (store, folder) => {
       await store.replaceHistory(folder, history);
       this.history = history;
     });
@@ -171,16 +176,37 @@ export class ReviewState {
 
   /** "312 of 1,200 reviewed" for a set of images (e.g. the gallery's current filter result). */
   progress(indices: Iterable<number>): ReviewProgress | null {
-    return this.corrected ? reviewProgress(this.corrected, indices) : null;
+    return this.lookup ? reviewProgress(this.lookup, indices) : null;
   }
 
   imageDecision(index: number): ReviewDecision | null {
     const path = datasetState.dataset?.images[index]?.path;
-    return (path !== undefined && this.corrected?.imageReviews.get(path)) || null;
+    return (path !== undefined && this.lookup?.imageReviews.get(path)) || null;
   }
 
   boxDecision(box: BoxRef): ReviewDecision | null {
-    return this.corrected?.boxReviews.get(boxKey(box)) ?? null;
+    return this.lookup?.boxReviews.get(boxKey(box)) ?? null;
+  }
+
+  /** The corrected ground truth of one image (imported boxes keep `ref.index`, their index as imported). */
+  imageBoxes(index: number): CorrectedBox[] {
+    const groups = datasetState.groundTruthByImage;
+    return this.lookup && groups ? imageBoxes(this.lookup, groups, index) : [];
+  }
+
+  /** Whether an edit changed, added or deleted a box of the image. */
+  isEdited(index: number): boolean {
+    return this.lookup?.editedImages.has(index) ?? false;
+  }
+
+  /** Whether the image or one of its boxes has a comment. */
+  isCommented(index: number): boolean {
+    return this.lookup?.commentedImages.has(index) ?? false;
+  }
+
+  /** Comments on an image or a box, oldest first. */
+  commentsOn(target: ReviewTarget): ReviewComment[] {
+    return this.lookup ? commentsOn(this.lookup, target) : [];
   }
 
   // ---- query fields --------------------------------------------------------------------------
@@ -188,172 +214,6 @@ export class ReviewState {
   /** Images of a review kind, for the query language's `reviewed`, `review:<decision>`, `edited`, `comment`. */
   imagesWith(kind: ReviewImageKind): ReadonlySet<number> {
     return this.imageSets[kind];
-  }
-
-  /** Images of a slice; null for an unknown slice. */
-  sliceImages(name: string): ReadonlySet<number> | null {
-    const slice = this.slices.find((candidate) => candidate.name === name);
-    return slice ? this.indicesOf(slice.paths) : null;
-  }
-
-  /** Images with a manual tag (on the image or one of its boxes); null for an unknown tag. */
-  manualTagImages(name: string): ReadonlySet<number> | null {
-    const tag = this.manualTags.find((candidate) => candidate.name === name);
-    if (!tag) return null;
-    const images = this.indicesOf(tag.images);
-    for (const key of tag.boxes) {
-      const index = this.imageIndex.get(boxKeyImage(key));
-      if (index !== undefined) images.add(index);
-    }
-    return images;
-  }
-
-  // ---- slices ------------------------------------------------------------------------------------
-
-  /** Creates a slice, or adds images to an existing one of that name. */
-  addToSlice(name: string, indices: Iterable<number>, description = ''): Promise<void> {
-    return this.write('saving the slice', async (store, folder) => {
-      const checked = checkName(name, 'slice');
-      const existing = this.slices.find((slice) => slice.name === checked);
-      const now = Date.now();
-      const paths = new Set(existing?.paths ?? []);
-      for (const path of this.pathsOf(indices)) paths.add(path);
-      const slice: SliceRecord = {
-        folder,
-        name: checked,
-        description: existing?.description || description,
-        paths: [...paths],
-        createdAt: existing?.createdAt ?? now,
-        updatedAt: now,
-      };
-      await store.putSlice(slice);
-      this.slices = await store.slices(folder);
-    });
-  }
-
-  removeFromSlice(name: string, indices: Iterable<number>): Promise<void> {
-    return this.write('saving the slice', async (store, folder) => {
-      const slice = this.slices.find((candidate) => candidate.name === name);
-      if (!slice) return;
-      const removed = new Set(this.pathsOf(indices));
-      const paths = slice.paths.filter((path) => !removed.has(path));
-      await store.putSlice({ ...slice, paths, updatedAt: Date.now() });
-      this.slices = await store.slices(folder);
-    });
-  }
-
-  /** Renames and/or re-describes a slice. */
-  editSlice(name: string, changes: { name?: string; description?: string }): Promise<void> {
-    return this.write('saving the slice', async (store, folder) => {
-      const slice = this.slices.find((candidate) => candidate.name === name);
-      if (!slice) return;
-      const newName = changes.name === undefined ? name : checkName(changes.name, 'slice');
-      if (newName !== name && this.slices.some((other) => other.name === newName)) {
-        throw new Error(`a slice named "${newName}" exists already`);
-      }
-      const description = changes.description ?? slice.description;
-      await store.putSlice({ ...slice, name: newName, description, updatedAt: Date.now() }, name);
-      this.slices = await store.slices(folder);
-    });
-  }
-
-  deleteSlice(name: string): Promise<void> {
-    return this.write('deleting the slice', async (store, folder) => {
-      await store.deleteSlice(folder, name);
-      this.slices = await store.slices(folder);
-    });
-  }
-
-  // ---- manual tags -----------------------------------------------------------------------------
-
-  /** Adds (`on`) or removes a manual tag on images. */
-  tagImages(name: string, indices: Iterable<number>, on: boolean): Promise<void> {
-    return this.updateTag(name, (tag) => {
-      const images = new Set(tag.images);
-      for (const path of this.pathsOf(indices)) {
-        if (on) images.add(path);
-        else images.delete(path);
-      }
-      return { ...tag, images: [...images] };
-    });
-  }
-
-  /** Adds (`on`) or removes a manual tag on a ground-truth box. */
-  tagBox(name: string, box: BoxRef, on: boolean): Promise<void> {
-    return this.updateTag(name, (tag) => {
-      const key = boxKey(box);
-      const boxes = tag.boxes.filter((candidate) => candidate !== key);
-      return { ...tag, boxes: on ? [...boxes, key] : boxes };
-    });
-  }
-
-  /** Manual tags on a box, by name. */
-  boxTags(box: BoxRef): string[] {
-    const key = boxKey(box);
-    return this.manualTags.filter((tag) => tag.boxes.includes(key)).map((tag) => tag.name);
-  }
-
-  /** Manual tags on an image (not its boxes), by name. */
-  imageTags(index: number): string[] {
-    const path = datasetState.dataset?.images[index]?.path;
-    return this.manualTags
-      .filter((tag) => path !== undefined && tag.images.includes(path))
-      .map((t) => t.name);
-  }
-
-  private updateTag(name: string, change: (tag: ManualTagRecord) => ManualTagRecord): Promise<void> {
-    return this.write('saving the tag', async (store, folder) => {
-      const checked = checkName(name, 'tag');
-      const existing = this.manualTags.find((tag) => tag.name === checked) ?? {
-        folder,
-        name: checked,
-        images: [],
-        boxes: [],
-        updatedAt: 0,
-      };
-      await store.putManualTag({ ...change(existing), updatedAt: Date.now() });
-      this.manualTags = await store.manualTags(folder);
-    });
-  }
-
-  // ---- plumbing --------------------------------------------------------------------------------
-
-  /** Runs one write after the previous ones, through the error funnel; resolves when it committed. */
-  private write(action: string, task: (store: ReviewStore, folder: string) => Promise<void>): Promise<void> {
-    const folder = this.folder;
-    if (!folder) return Promise.resolve();
-    this.saving++;
-    const run = this.queue.then(async () => {
-      try {
-        if (this.folder !== folder) return;
-        await task(await this.open(), folder);
-      } catch (error) {
-        notices.report(error, action);
-      } finally {
-        this.saving--;
-      }
-    });
-    this.queue = run;
-    return run;
-  }
-
-  private open(): Promise<ReviewStore> {
-    this.store ??= ReviewStore.open();
-    return this.store;
-  }
-
-  private pathsOf(indices: Iterable<number>): string[] {
-    const images = datasetState.dataset?.images ?? [];
-    return [...indices].filter((index) => images[index] !== undefined).map((index) => images[index].path);
-  }
-
-  private indicesOf(paths: Iterable<string>): Set<number> {
-    const indices = new Set<number>();
-    for (const path of paths) {
-      const index = this.imageIndex.get(path);
-      if (index !== undefined) indices.add(index);
-    }
-    return indices;
   }
 
   private computeImageSets(): Record<ReviewImageKind, Set<number>> {
@@ -365,7 +225,7 @@ export class ReviewState {
       edited: new Set(),
       commented: new Set(),
     };
-    const view = this.corrected;
+    const view = this.lookup;
     if (!view) return sets;
     const index = (path: string) => this.imageIndex.get(path);
     for (const [path, decision] of view.imageReviews) {
@@ -393,12 +253,6 @@ export class ReviewState {
     }
     return sets;
   }
-}
-
-/** The image path inside a `boxKey` (`gt:<path>#<index>` or `added:<path>#<id>`). */
-function boxKeyImage(key: string): string {
-  const start = key.indexOf(':') + 1;
-  return key.slice(start, key.lastIndexOf('#'));
 }
 
 /** The image a correction changed (class, box, deletion, addition); null for reviews and comments. */

@@ -178,6 +178,21 @@ describe('applyEdits', () => {
     ]);
   });
 
+  it('does not let an edited box answer to another image’s path with the same index', () => {
+    const edits: Edit[] = [
+      { kind: 'setClass', box: gt('images/a.jpg', 0), categoryId: 7 },
+      // Box 0 was changed above, but it is on images/a.jpg: this names nothing.
+      { kind: 'deleteBox', box: gt('images/c.jpg', 0) },
+    ];
+    const view = applyEdits(dataset(), edits);
+    expect(view.unresolved.map((entry) => entry.reason)).toEqual(['no box gt 0 of image images/c.jpg']);
+    expect(view.dataset.groundTruth.map((box) => [box.ref, box.categoryId])).toEqual([
+      [gt('images/a.jpg', 0), 7],
+      [gt('images/a.jpg', 1), 7],
+      [gt('images/b.jpg', 2), 3],
+    ]);
+  });
+
   it('takes a prediction’s class for a swapped box, keeping where it came from', () => {
     const edit = acceptPredictionClass(dataset(), gt('images/a.jpg', 0), 'yolo', 1);
     expect(edit).toEqual({
