@@ -24,6 +24,8 @@ import { compareRuns, type RunComparison } from '../src/lib/core/metrics/compare
 import { curvesFromMatches, type ClassCurve } from '../src/lib/core/metrics/liveCurves';
 import { sampleColumns, type SampleColumns } from '../src/lib/core/metrics/sampleResults';
 import { meanDirection, selectRows, topK } from '../src/lib/core/search/knn';
+import { exportGroundTruth, type GroundTruthFormat } from '../src/lib/core/export/groundTruth';
+import type { Edit } from '../src/lib/core/review/edits';
 
 let dataset: Dataset | null = null;
 let objects: { dim: number; vectors: Float32Array; runs: Int32Array; indices: Int32Array } | null = null;
@@ -85,6 +87,16 @@ function scoresPerRow(vectors: Float32Array, dim: number, query: Float32Array): 
 }
 
 const api = {
+  /**
+   * Corrected ground truth (the dataset held here with `edits` applied) as COCO or YOLO, for the
+   * export dialog; COCO comes back as a Blob so the page never copies a 100 MB string.
+   */
+  exportGroundTruth(edits: Edit[], format: GroundTruthFormat, images: number[] | null) {
+    if (!dataset) throw new Error('no dataset loaded');
+    const { text, ...rest } = exportGroundTruth(dataset, edits, format, images ?? undefined);
+    return { ...rest, blob: text === undefined ? null : new Blob([text], { type: 'application/json' }) };
+  },
+
   setDataset(next: Dataset): void {
     dataset = next;
     objects = null;

@@ -35,6 +35,8 @@ export interface TagState {
   negatives: string[];
   /** For a manual tag: the images tagged. */
   images: string[];
+  /** For a manual tag: the ground-truth boxes tagged, by `boxKey` (`gt:<path>#<index>`, `added:<path>#<id>`). */
+  boxes?: string[];
   /** The trained model's parameters (Autotag), as the autotag module writes them; opaque here. */
   model?: JsonValue;
 }
@@ -89,7 +91,7 @@ export function readProjectState(text: string, file = 'project.json'): ProjectSt
     },
     history: { steps, cursor },
     slices: root.field('slices').array((slice) => ({
-      name: slice.field('name').string(),
+      name: readName(slice.field('name')),
       description: slice.field('description').string(),
       paths: slice.field('paths').array((path) => path.string()),
     })),
@@ -103,14 +105,25 @@ function readTag(tag: StateReader): TagState {
   if (threshold !== null && !(threshold >= 0 && threshold <= 1))
     tag.field('threshold').fail('a score in [0, 1] or null');
   const state: TagState = {
-    name: tag.field('name').string(),
+    name: readName(tag.field('name')),
     threshold,
     positives: tag.field('positives').array((path) => path.string()),
     negatives: tag.field('negatives').array((path) => path.string()),
     images: tag.field('images').array((path) => path.string()),
   };
+  if (tag.has('boxes')) state.boxes = tag.field('boxes').array((key) => key.string());
   if (tag.has('model')) state.model = tag.field('model').json();
   return state;
+}
+
+/** Slice and tag names are query values (`slice:<name>`, `tag:<name>`): bare words only. */
+const NAME = /^[\p{L}\p{N}_][\p{L}\p{N}_.-]*$/u;
+
+function readName(reader: StateReader): string {
+  const name = reader.string();
+  if (!NAME.test(name))
+    reader.fail('letters, digits, "_", "." or "-" (starting with a letter, digit or "_")');
+  return name;
 }
 
 /** A slice resolved against an opened folder. */
