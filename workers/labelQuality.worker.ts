@@ -1,5 +1,6 @@
 /**
- * Label quality off the main thread: detection label issues of a prediction run, confident learning
+ * Label quality off the main thread: detection label issues of a prediction run (with crop evidence
+ * from box embeddings when the page has sent them), confident learning
  * on classification probabilities, and out-of-sample probabilities by cross-validated logistic
  * regression on embeddings (with progress and cancel). Bulk results come back as transferred typed
  * arrays; the dataset is sent once and kept here.
@@ -14,8 +15,10 @@ import {
   type CrossValidationOptions,
   type InSampleCheck,
 } from '../src/lib/core/labelQuality/crossValidation';
+import { cropLabelProbabilities } from '../src/lib/core/labelQuality/cropEvidence';
 import {
   findDetectionIssues,
+  type DetectionEvidence,
   type DetectionIssueOptions,
   type DetectionIssues,
 } from '../src/lib/core/labelQuality/detection';
@@ -37,26 +40,53 @@ export interface ClassificationIssues {
   inSample: InSampleCheck;
 }
 
+/** Ground-truth box-crop embeddings: `vectors` rows × dim, row i embedding box `groundTruthOfRow[i]`. */
+export interface CropEmbeddings {
+  dim: number;
+  vectors: Float32Array;
+  groundTruthOfRow: Int32Array;
+}
+
 let dataset: Dataset | null = null;
 let controller = new AbortController();
+let crops: CropEmbeddings | null = null;
+/** Crop evidence of `crops` for `dataset`, fitted on first use (seconds at 100k boxes) and kept. */
+let evidence: Promise<DetectionEvidence> | null = null;
 
 const api = {
   setDataset(next: Dataset): void {
     dataset = next;
+    crops = evidence = null;
   },
 
-  /** Detection label-issue scores of the named run (see core/labelQuality/detection.ts). */
-  detectionIssues(runName: string, options: DetectionIssueOptions = {}): DetectionIssues {
+  /** Crop embeddings of the current dataset's ground truth for `detectionIssues`; null forgets them. */
+  setCropEmbeddings(next: CropEmbeddings | null): void {
+    crops = next;
+    evidence = null;
+  },
+
+  /**
+   * Detection label-issue scores of the named run (see core/labelQuality/detection.ts), with crop
+   * evidence when crop embeddings were set.
+   */
+  async detectionIssues(runName: string, options: DetectionIssueOptions = {}): Promise<DetectionIssues> {
     if (!dataset) throw new Error('no dataset yet: open a folder first');
     const run = dataset.runs.find((candidate) => candidate.name === runName);
     if (!run) throw new Error(`no prediction run named ${JSON.stringify(runName)}`);
-    const issues = findDetectionIssues(dataset, run, options);
-    const { overlooked, swapped, swappedBy, badlyLocated, badlyLocatedBy, imageQuality } = issues;
+    const issues = findDetectionIssues(dataset, run, options, await cropEvidence(dataset));
+    const { overlooked, swapped, swappedBy, badlyLocated, badlyLocatedBy, unsupported, cropSupport } = issues;
     return Comlink.transfer(
       issues,
-      [overlooked, swapped, swappedBy, badlyLocated, badlyLocatedBy, imageQuality].map(
-        (column) => column.buffer,
-      ),
+      [
+        overlooked,
+        swapped,
+        swappedBy,
+        badlyLocated,
+        badlyLocatedBy,
+        unsupported,
+        cropSupport,
+        issues.imageQuality,
+      ].map((column) => column.buffer),
     );
   },
 
@@ -104,6 +134,18 @@ const api = {
     controller.abort();
   },
 };
+
+/** The crop evidence of the current crops, computed once per dataset and crop set; {} without crops. */
+function cropEvidence(current: Dataset): Promise<DetectionEvidence> {
+  if (!crops) return Promise.resolve({});
+  const { dim, vectors, groundTruthOfRow } = crops;
+  evidence ??= cropLabelProbabilities(current, dim, vectors, groundTruthOfRow).then((probabilities) => ({
+    groundTruthProbabilities: probabilities,
+  }));
+  // A failed fit is not kept: the next call tries again, and the error reaches the page meanwhile.
+  evidence.catch(() => (evidence = null));
+  return evidence;
+}
 
 export type LabelQualityWorkerApi = typeof api;
 Comlink.expose(api);

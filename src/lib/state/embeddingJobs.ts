@@ -27,7 +27,8 @@ export interface ObjectRows {
 }
 
 export type Published =
-  { kind: 'images'; rows: number } | { kind: 'objects'; rows: number; objectRows: ObjectRows };
+  | { kind: 'images'; rows: number }
+  | { kind: 'objects'; rows: number; objectRows: ObjectRows; dim: number; vectors: Float32Array };
 
 export interface JobPlan {
   /** What the worker must still embed. */
@@ -165,7 +166,7 @@ export async function planObjectJob(
       };
       // The worker gets copies of the columns; the state keeps its own to map scores back to boxes.
       await analysis().setObjectEmbeddings(dim, vectors, objectRows.runs.slice(), objectRows.indices.slice());
-      return { kind: 'objects', rows: known.length, objectRows };
+      return { kind: 'objects', rows: known.length, objectRows, dim, vectors };
     },
   };
 }

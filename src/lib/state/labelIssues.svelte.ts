@@ -2,19 +2,35 @@
  * Detection label issues of the current prediction run, shared by the Label issues page, the
  * gallery's `issue:` filter terms and its label-quality `sort:` keys. The scores come from the
  * label-quality worker (core/labelQuality/detection.ts) and are recomputed when the dataset, the
- * run or the evaluation IoU threshold changes; the flag threshold only re-reads them.
+ * run or the evaluation IoU threshold changes; the flag threshold only re-reads them. Crop embeddings
+ * of the ground truth, when given (`setCropEmbeddings`), add crop evidence: swapped boxes the detector
+ * cannot see and the `unsupported` kind (likely spurious boxes).
  */
 import type { Dataset, PredictionRun } from '../core/dataset';
 import type { IssueFilterKind, SampleQuery, SortKey, TagBound } from '../core/filter';
 import type { DetectionIssues } from '../core/labelQuality/detection';
 import { detectionLoss } from '../core/labelQuality/loss';
+import { classificationIssuesState } from './classificationIssues.svelte';
 import { datasetState } from './dataset.svelte';
+import { embeddingState } from './embeddings.svelte';
 import { evaluationState } from './evaluation.svelte';
 import { notices } from './notices.svelte';
 import { labelQuality } from './workers';
 
 /** Issue score from which a box is flagged when a term gives no bound; the page's slider moves it. */
 export const DEFAULT_ISSUE_THRESHOLD = 0.3;
+
+/** Issue kinds a term selects (`label`: classification labels, see state/classificationIssues). */
+export type IssueSelection = IssueFilterKind;
+
+/** Per-image sort keys of label issues. */
+export type IssueSortKey = Exclude<SortKey, 'unique' | 'disagree'>;
+
+/** Which box each row of an object-embedding matrix is: `runs[i]` -1 for ground truth, `indices[i]` its index. */
+export interface CropRows {
+  runs: Int32Array;
+  indices: Int32Array;
+}
 
 /** Boxes behind an `issue:` term: the flagged ones and the predictions that are their evidence. */
 export interface FlaggedBoxes {
@@ -29,8 +45,19 @@ export class LabelIssuesState {
   /** Scores of the current run; null before the first computation and while the run changes. */
   issues = $state.raw<DetectionIssues | null>(null);
   computing = $state(false);
+  /** Ground-truth crops with embeddings in the worker (0 = no crop evidence). */
+  cropCount = $state(0);
   private sentDataset: Dataset | null = null;
-  private done = { dataset: null as Dataset | null, run: '', iou: NaN };
+  private crops: {
+    dataset: Dataset;
+    dim: number;
+    vectors: Float32Array;
+    groundTruthOfRow: Int32Array;
+  } | null = null;
+  /** Bumped by `setCropEmbeddings`; state, so the effect that calls `refresh` runs again. */
+  private cropsVersion = $state(0);
+  private sentCrops = -1;
+  private done = { dataset: null as Dataset | null, run: '', iou: NaN, crops: -1 };
   private generation = 0;
 
   /** Per image, each kind's strongest box score (0 where the image has none). */
@@ -46,19 +73,44 @@ export class LabelIssuesState {
       : null;
   });
 
-  /** Computes the run's issues in the worker unless known for this dataset, run and IoU; newer calls win. */
+  /**
+   * Uses object embeddings as crop evidence: `vectors` is rows × dim, `rows` says which box each row
+   * embeds (the embedding state's `objectRows`); only ground-truth rows are kept. Call again when the
+   * matrix changes, or with null to drop it; the next `refresh` recomputes.
+   */
+  setCropEmbeddings(dim: number, vectors: Float32Array, rows: CropRows | null): void {
+    const dataset = datasetState.dataset;
+    const kept = rows && dataset ? Array.from(rows.runs.keys()).filter((row) => rows.runs[row] === -1) : [];
+    const picked = new Float32Array(kept.length * dim);
+    kept.forEach((row, i) => picked.set(vectors.subarray(row * dim, (row + 1) * dim), i * dim));
+    this.crops =
+      dataset && kept.length > 0
+        ? {
+            dataset,
+            dim,
+            vectors: picked,
+            groundTruthOfRow: Int32Array.from(kept, (row) => rows!.indices[row]),
+          }
+        : null;
+    this.cropCount = kept.length;
+    this.cropsVersion++;
+  }
+
+  /** Computes the run's issues in the worker unless known for this dataset, run, IoU and crops; newer calls win. */
   async refresh(): Promise<void> {
     const { dataset, run } = this.current();
     const iou = evaluationState.iouThreshold;
+    const crops = this.cropsVersion;
     if (!dataset || !run) {
       this.issues = null;
-      this.done = { dataset: null, run: '', iou: NaN };
+      this.done = { dataset: null, run: '', iou: NaN, crops: -1 };
       return;
     }
-    if (this.done.dataset === dataset && this.done.run === run.name && this.done.iou === iou) return;
+    const { done } = this;
+    if (done.dataset === dataset && done.run === run.name && done.iou === iou && done.crops === crops) return;
     // Scores of another dataset or run index other boxes: drop them rather than show them a moment.
-    if (this.done.dataset !== dataset || this.done.run !== run.name) this.issues = null;
-    this.done = { dataset, run: run.name, iou };
+    if (done.dataset !== dataset || done.run !== run.name) this.issues = null;
+    this.done = { dataset, run: run.name, iou, crops };
     const generation = ++this.generation;
     this.computing = true;
     try {
@@ -66,11 +118,20 @@ export class LabelIssuesState {
       if (this.sentDataset !== dataset) {
         await api.setDataset(dataset);
         this.sentDataset = dataset;
+        this.sentCrops = -1;
+      }
+      if (this.sentCrops !== crops) {
+        // Crops of another dataset index other boxes: send none rather than wrong ones.
+        const own = this.crops?.dataset === dataset ? this.crops : null;
+        await api.setCropEmbeddings(
+          own && { dim: own.dim, vectors: own.vectors, groundTruthOfRow: own.groundTruthOfRow },
+        );
+        this.sentCrops = crops;
       }
       const result = await api.detectionIssues(run.name, { iouThreshold: iou });
       if (generation === this.generation) this.issues = result;
     } catch (error) {
-      if (generation === this.generation) this.done = { dataset: null, run: '', iou: NaN };
+      if (generation === this.generation) this.done = { dataset: null, run: '', iou: NaN, crops: -1 };
       notices.report(error, 'Finding label issues');
     } finally {
       if (generation === this.generation) this.computing = false;
@@ -81,13 +142,18 @@ export class LabelIssuesState {
    * The boxes an `issue:` term selects: scores passing `bound` (default `>= threshold`; a score of 0,
    * no evidence at all, never passes), of the class term's class when given (either side). For
    * swapped and badly located, the prediction giving the evidence is included, so it is drawn too.
-   * Null until the issues are computed.
+   * `any` includes unsupported. Null until the issues are computed.
    */
   select(
-    issue: IssueFilterKind,
+    issue: IssueSelection,
     bound: TagBound | null,
     classTerm: SampleQuery['classTerm'],
   ): FlaggedBoxes | null {
+    // A classification dataset has labels without boxes: confident learning judges them instead.
+    if (classificationIssuesState.applies) {
+      return issue === 'label' || issue === 'any' ? classificationIssuesState.select(bound) : EMPTY_FLAGS;
+    }
+    if (issue === 'label') return EMPTY_FLAGS;
     const issues = this.issues;
     const { dataset, run } = this.current();
     if (!issues || !dataset || !run || issues.runName !== run.name) return null;
@@ -106,6 +172,8 @@ export class LabelIssuesState {
     const perBox: [Float64Array, Int32Array][] = [];
     if (issue === 'swapped' || issue === 'any') perBox.push([issues.swapped, issues.swappedBy]);
     if (issue === 'located' || issue === 'any') perBox.push([issues.badlyLocated, issues.badlyLocatedBy]);
+    if (issue === 'unsupported' || issue === 'any')
+      perBox.push([issues.unsupported, new Int32Array(issues.unsupported.length).fill(-1)]);
     for (const [scores, evidence] of perBox) {
       scores.forEach((score, g) => {
         const gt = dataset.groundTruth[g];
@@ -119,7 +187,11 @@ export class LabelIssuesState {
   }
 
   /** Per-image scores of a label-quality `sort:` key; null until computed. */
-  sortScores(key: Exclude<SortKey, 'unique' | 'disagree'>): Float64Array | null {
+  sortScores(key: IssueSortKey): Float64Array | null {
+    if (classificationIssuesState.applies) {
+      if (key === 'quality') return classificationIssuesState.imageScores;
+      return key === 'loss' ? classificationIssuesState.imageLoss : null;
+    }
     if (key === 'loss') return this.loss;
     if (key === 'quality') return this.issues?.imageQuality ?? null;
     return this.imageKindScores?.[key] ?? null;
@@ -130,14 +202,17 @@ export class LabelIssuesState {
   }
 }
 
-/** Each image's strongest overlooked, swapped and badly-located score. */
-function perImageKinds(issues: DetectionIssues): Record<'overlooked' | 'swapped' | 'located', Float64Array> {
+/** Each image's strongest overlooked, swapped, badly-located and unsupported score. */
+function perImageKinds(
+  issues: DetectionIssues,
+): Record<'overlooked' | 'swapped' | 'located' | 'unsupported', Float64Array> {
   const { dataset, run } = { dataset: datasetState.dataset, run: evaluationState.run };
   const count = issues.imageQuality.length;
   const out = {
     overlooked: new Float64Array(count),
     swapped: new Float64Array(count),
     located: new Float64Array(count),
+    unsupported: new Float64Array(count),
   };
   if (!dataset || !run || run.name !== issues.runName) return out;
   issues.overlooked.forEach((score, p) => {
@@ -147,6 +222,7 @@ function perImageKinds(issues: DetectionIssues): Record<'overlooked' | 'swapped'
   dataset.groundTruth.forEach((gt, g) => {
     out.swapped[gt.imageIndex] = Math.max(out.swapped[gt.imageIndex], issues.swapped[g]);
     out.located[gt.imageIndex] = Math.max(out.located[gt.imageIndex], issues.badlyLocated[g]);
+    out.unsupported[gt.imageIndex] = Math.max(out.unsupported[gt.imageIndex], issues.unsupported[g]);
   });
   return out;
 }
@@ -164,4 +240,8 @@ function comparison({ op, value }: TagBound): (score: number) => boolean {
   }
 }
 
+const EMPTY_FLAGS: FlaggedBoxes = { images: new Set(), groundTruth: new Set(), predictions: new Set() };
+
 export const labelIssuesState = new LabelIssuesState();
+embeddingState.onObjectsPublished = (dim, vectors, rows) =>
+  labelIssuesState.setCropEmbeddings(dim, vectors, rows);

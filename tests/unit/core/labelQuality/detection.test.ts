@@ -121,3 +121,71 @@ describe('softmin', () => {
     expect(softmin([], 0.1)).toBe(1);
   });
 });
+
+describe('detection label issues with crop evidence', () => {
+  // Image 0: g0 dog with a dog detection (its crop says cat: ignored), g1 person under a confident
+  // cat, g2 car and g3 person that nothing detects (g3 has no crop). Image 1: g4, a lone dog.
+  const data = dataset(
+    [
+      { image: 0, category: DOG, box: SQUARE },
+      { image: 0, category: PERSON, box: [30, 0, 10, 10] },
+      { image: 0, category: CAR, box: [60, 0, 10, 10] },
+      { image: 0, category: PERSON, box: [0, 60, 10, 10] },
+      { image: 1, category: DOG, box: SQUARE },
+    ],
+    [
+      { imageIndex: 0, categoryId: DOG, score: 0.9, box: SQUARE },
+      { imageIndex: 0, categoryId: CAT, score: 0.8, box: [30, 0, 10, 10] },
+    ],
+  );
+  const even = [0.25, 0.25, 0.25, 0.25];
+  // Columns: person, dog, cat, car.
+  const rows = [[0.1, 0.1, 0.7, 0.1], [0.2, 0.1, 0.6, 0.1], even, [NaN, NaN, NaN, NaN], even];
+  const evidence = {
+    groundTruthProbabilities: { values: Float64Array.from(rows.flat()), rows: 5, classes: 4 },
+  };
+  const issues = findDetectionIssues(data, data.runs[0], {}, evidence);
+
+  it('ignores a disagreeing crop where the detector sees the labelled class', () => {
+    expect(issues.swapped[0]).toBe(0);
+    expect(issues.cropSupport[0]).toBeCloseTo(0.1, 12);
+  });
+
+  it('combines detector and crop by noisy-or: 1 − (1 − 0.8)(1 − 0.6)', () => {
+    expect(issues.swapped[1]).toBeCloseTo(0.92, 12);
+    expect(issues.swappedBy[1]).toBe(1);
+    // With the crop alone (no detection at all), swapped is its strongest other class.
+    expect(issues.swapped[2]).toBeCloseTo(0.25, 12);
+    expect(issues.swappedBy[2]).toBe(-1);
+  });
+
+  it('scores an undetected box among detected ones as unsupported: 2/3 × (1 − 0.25)', () => {
+    expect(issues.unsupported[2]).toBeCloseTo(0.5, 12);
+    // No crop, no score; a lone box says nothing about the detector's recall on its image.
+    expect(issues.unsupported[3]).toBe(0);
+    expect(issues.unsupported[4]).toBe(0);
+    expect(issues.unsupported[0] + issues.unsupported[1]).toBe(0);
+  });
+
+  it('lets unsupported boxes lower their image: softmin of 1, 0.08, 0.5, 1 and the two predictions', () => {
+    const qualities = [1, 1 - 0.92, 0.5, 1, 1, 1];
+    const weights = qualities.map((q) => Math.exp(-(q - 0.08) / 0.1));
+    const expected =
+      qualities.reduce((sum, q, i) => sum + q * weights[i], 0) / weights.reduce((a, b) => a + b);
+    expect(issues.imageQuality[0]).toBeCloseTo(expected, 12);
+  });
+
+  it('scores no unsupported box and no crop evidence without crops', () => {
+    const plain = findDetectionIssues(data, data.runs[0]);
+    expect(plain.unsupported.every((score) => score === 0)).toBe(true);
+    expect(plain.swapped[1]).toBeCloseTo(0.8, 12);
+    expect(plain.cropSupport.every(Number.isNaN)).toBe(true);
+  });
+
+  it('rejects crop probabilities of the wrong shape, naming the field', () => {
+    const short = { groundTruthProbabilities: { values: new Float64Array(16), rows: 4, classes: 4 } };
+    expect(() => findDetectionIssues(data, data.runs[0], {}, short)).toThrow(
+      /invalid groundTruthProbabilities.rows: expected one row per ground-truth box \(5\), got 4/,
+    );
+  });
+});

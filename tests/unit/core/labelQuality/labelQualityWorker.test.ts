@@ -27,7 +27,7 @@ beforeAll(async () => {
 });
 
 describe('label-quality worker', () => {
-  it('scores the named run and transfers the columns', () => {
+  it('scores the named run and transfers the columns', async () => {
     const dataset: Dataset = {
       images: [{ index: 0, path: 'a.jpg', width: 50, height: 50, meta: {} }],
       categories: [
@@ -45,11 +45,43 @@ describe('label-quality worker', () => {
     };
     const api = exposed.api!;
     api.setDataset(dataset);
-    const issues = api.detectionIssues('model');
+    const issues = await api.detectionIssues('model');
     // A confident cat on the dog box: swapped 0.9 × (1 − 0).
     expect(issues.swapped[0]).toBeCloseTo(0.9, 12);
-    expect(exposed.transfers.at(-1)).toHaveLength(6);
-    expect(() => api.detectionIssues('other')).toThrow(/no prediction run named "other"/);
+    expect(issues.cropSupport[0]).toBeNaN();
+    expect(exposed.transfers.at(-1)).toHaveLength(8);
+    await expect(api.detectionIssues('other')).rejects.toThrow(/no prediction run named "other"/);
+  });
+
+  it('adds crop evidence once crop embeddings are set, and drops it with the dataset', async () => {
+    // Ten images, one box each; 0–4 labelled dog, 5–9 cat; crops of dogs embed to (1, 0), of cats to
+    // (0, 1), except box 4, labelled dog, whose crop looks like a cat. No predictions at all.
+    const boxes = Array.from({ length: 10 }, (_, i) => ({
+      index: i,
+      imageIndex: i,
+      categoryId: i < 5 ? 1 : 2,
+      box: [0, 0, 10, 10] as [number, number, number, number],
+    }));
+    const dataset: Dataset = {
+      images: boxes.map((_, index) => ({ index, path: `${index}.jpg`, width: 50, height: 50, meta: {} })),
+      categories: [
+        { id: 1, name: 'dog' },
+        { id: 2, name: 'cat' },
+      ],
+      groundTruth: boxes,
+      runs: [{ name: 'model', file: 'model.json', predictions: [] }],
+    };
+    const vectors = Float32Array.from(boxes.flatMap((_, i) => (i < 4 ? [1, 0] : [0, 1])));
+    const api = exposed.api!;
+    api.setDataset(dataset);
+    api.setCropEmbeddings({ dim: 2, vectors, groundTruthOfRow: Int32Array.from(boxes, (_, i) => i) });
+    const issues = await api.detectionIssues('model');
+    // With no prediction, swapped is the crop's other-class probability alone: high for box 4 only.
+    expect(issues.swapped[4]).toBeGreaterThan(0.5);
+    expect(Math.max(...[0, 1, 2, 3, 5, 6, 7, 8, 9].map((g) => issues.swapped[g]))).toBeLessThan(0.5);
+    expect(issues.swapped[4]).toBeCloseTo(1 - issues.cropSupport[4], 12);
+    api.setDataset(dataset);
+    expect((await api.detectionIssues('model')).cropSupport.every(Number.isNaN)).toBe(true);
   });
 
   it('runs confident learning with the in-sample check', () => {
