@@ -157,8 +157,8 @@ describe('embedding pipeline on voc2007_100img_multiformat', () => {
     const stored = (await progress(page)).done;
     await page.reload();
 
+    // The folder is unchanged: the plan confirmed before is reused, no dialog (deliberate since the reopen fix).
     await page.click('[data-testid="reopen-folder"]');
-    await confirmImport(page);
     await page.waitForSelector('[data-testid="gallery"][data-count="100"]', { timeout: 60_000 });
     await page.click('[data-testid="embed"]');
     await page.waitForSelector('[data-testid="embed-status"][data-embedded="100"]', { timeout: 240_000 });
@@ -253,7 +253,8 @@ describe('embedding pipeline on voc2007_100img_multiformat', () => {
     // identity, and finds all of its vectors in its own cache.
     await page.reload();
     await page.setInputFiles('[data-testid="folder-input"]', vocFolder);
-    await confirmImport(page);
+    // Same folder, same listing: the plan confirmed before is reused, no dialog (since the reopen fix).
+    await page.waitForSelector('[data-testid="gallery"][data-count="100"]', { timeout: 60_000 });
     await page.selectOption('[data-testid="model-choice"]', 'folder');
     await page.waitForSelector('[data-testid="pick-model-folder"]:has-text("Folder: tiny-model")');
     await page.click('[data-testid="embed"]');
@@ -283,8 +284,8 @@ describe('embedding pipeline on voc2007_100img_multiformat', () => {
 
     await page.reload();
     expect(await page.isDisabled('[data-testid="text-search"]')).toBe(true);
+    // The folder is unchanged: the plan confirmed before is reused, no dialog (deliberate since the reopen fix).
     await page.click('[data-testid="reopen-folder"]');
-    await confirmImport(page);
     await page.waitForSelector('[data-testid="gallery"][data-count="100"]', { timeout: 60_000 });
     await page.waitForSelector(imported, { timeout: 30_000 });
     expect(await page.textContent('[data-testid="import-vectors-status"]')).toMatch(

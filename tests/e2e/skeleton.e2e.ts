@@ -158,9 +158,13 @@ describe('walking skeleton on voc2007_100img_multiformat', () => {
 
     // After a reload the remembered handle reopens with one click, and the vectors come from IndexedDB.
     await page.reload();
+    // The folder is unchanged: the plan confirmed before is reused, no dialog (deliberate since the reopen fix).
     await page.click('[data-testid="reopen-folder"]');
-    await confirmImport(page);
     await waitForGallery(page, 100);
+    // The cached vectors are loaded and counted without clicking Embed.
+    await page.waitForSelector('[data-testid="embed-status"][data-embedded="100"][data-cached="100"]', {
+      timeout: 60_000,
+    });
     await page.click('[data-testid="embed"]');
     await page.waitForSelector('[data-testid="embed-status"][data-embedded="100"][data-cached="100"]');
     expect(errors).toEqual([]);

@@ -18,10 +18,17 @@ import {
   type JoinContext,
   type JoinedImages,
 } from './formats/join';
-import { enableOneGroundTruth, uniqueRunNames } from './formats/plans';
+import {
+  enableFewRuns,
+  enableOneGroundTruth,
+  planNotes,
+  preferOriginals,
+  uniqueRunNames,
+} from './formats/plans';
 import { FORMATS } from './formats/registry';
 import type { AnnotationFormat, FolderFile, FolderReader, ParsedSource, SourcePlan } from './formats/types';
 import { ImagePathIndex, isImagePath } from './imagePaths';
+import { namedImages, reportMissingImages, type ParsedPlan } from './missingImages';
 import { Pacer } from './pace';
 import { ProblemList } from './problems';
 
@@ -34,6 +41,11 @@ export interface ImportPlan {
   sources: SourcePlan[];
   /** Number of images in the folder: every one is part of the dataset, annotated or not. */
   images: number;
+  /**
+   * What the planner left off and why, for the user to read (`planNotes`): information, not
+   * problems. Absent in plans made before notes existed.
+   */
+  notes?: string[];
 }
 
 /** How far an import is: reading sources (files), reading image sizes (images), joining (entries). */
@@ -97,10 +109,12 @@ export function makeFolderReader(
 }
 
 /**
- * Proposes what to import: every format's sources, in registry order. A file two formats claim goes
- * to the first (the later source keeps its other files, or is left out, with a warning); run names
- * are made unique across formats; only the first ground truth is enabled, with its other splits
- * (`splitGroupOf`; the others are listed, off, with a warning).
+ * Proposes what to import: every format's sources, originals before derived ones (`preferOriginals`:
+ * files under `derived/`, `converted/`, `export(s)/` come last), else in registry order. A file two
+ * formats claim goes to the first (the later source keeps its other files, or is left out, with a
+ * warning); run names are made unique across formats; one ground truth is enabled, with its other
+ * splits (`enableOneGroundTruth`), and at most a few runs (`enableFewRuns`). The sources left off
+ * stay listed and are named in `notes`, not as problems.
  *
  * @param problems - receives files that could not be read or parsed, and the warnings above.
  * @throws AbortError when `options.signal` fires (checked between formats) or a read is aborted.
@@ -132,15 +146,24 @@ export async function planImport(
       for (const file of source.files) if (!claims.has(file)) claims.set(file, format);
   }
 
+  preferOriginals(sources);
   uniqueRunNames(sources);
-  enableOneGroundTruth(sources, problems);
-  return { sources, images: folder.images.length };
+  enableOneGroundTruth(sources);
+  enableFewRuns(sources);
+  return { sources, images: folder.images.length, notes: planNotes(sources) };
 }
 
 /**
- * Imports the enabled sources of `plan`: reads each (and matches its images), reads the sizes of
- * images that need one and have none (when `readImageSize` is given), then joins every source's
- * entries, ground truth first. A source that cannot be read is one problem; the others still load.
+ * Imports the enabled sources of `plan`: reads each, matches its images, reads the sizes of images
+ * that need one and have none (when `readImageSize` is given), then joins every source's entries,
+ * ground truth first. A source that cannot be read is one problem; the others still load.
+ *
+ * A folder without any image file (annotations alone, as COCO's val2014 sample ships) still imports:
+ * every image the ground truth names becomes a dataset image, listed as missing in one warning. Its
+ * size comes from the annotation file when it states one; evaluation needs nothing more.
+ * Known shortcoming: in a folder that has images, ground truth naming others is still skipped (with
+ * problems naming them), not imported as missing images: there it more often means the wrong split
+ * or folder than an annotations-only review, and 100k placeholders would hide the real images.
  *
  * @returns the dataset (every folder image, sorted by path; boxes in pixel xywh) and its problems.
  * @throws AbortError when `options.signal` fires.
@@ -152,15 +175,6 @@ export async function executeImport(
 ): Promise<ImportResult> {
   const problems = options.problems ?? new ProblemList();
   const pacer = new Pacer(options.onProgress, options.signal);
-  const dataset = emptyDataset();
-  dataset.images = folder.images.map((path, index): ImageRecord => ({
-    index,
-    path,
-    width: 0,
-    height: 0,
-    meta: {},
-  }));
-  const context = createJoinContext(dataset, new ImagePathIndex(folder.images));
 
   // Ground truth first: it defines the classes, and the image ids results files may refer to.
   // Copies, named anew: the user may have given two runs one name while editing the plan.
@@ -170,9 +184,19 @@ export async function executeImport(
     ...enabled.filter((source) => source.role === 'groundTruth'),
     ...enabled.filter((source) => source.role !== 'groundTruth'),
   ];
+  const parsed = await parseSources(sources, folder, options.formats ?? FORMATS, problems, pacer);
 
-  const read = await readSources(sources, folder, context, options.formats ?? FORMATS, problems, pacer);
-  if (options.readImageSize) await readSizes(context, options.readImageSize, problems, pacer);
+  // Without image files, the images are the ones the ground truth names (shown as missing).
+  const missing = folder.images.length === 0 ? namedImages(parsed) : [];
+  if (missing.length > 0) reportMissingImages(missing, parsed, problems);
+  const paths = missing.length > 0 ? missing : folder.images;
+  const dataset = emptyDataset();
+  dataset.images = paths.map((path, index): ImageRecord => ({ index, path, width: 0, height: 0, meta: {} }));
+  const context = createJoinContext(dataset, new ImagePathIndex(paths));
+
+  const read = await matchSourceImages(parsed, context, problems, pacer);
+  if (options.readImageSize && missing.length === 0)
+    await readSizes(context, options.readImageSize, problems, pacer);
   await joinSources(read, context, problems, pacer);
   return { dataset, problems: problems.toArray() };
 }
@@ -195,17 +219,16 @@ interface ReadSource {
   images: JoinedImages;
 }
 
-/** Reads each source and runs the join's first pass on it; progress counts the sources' files. */
-async function readSources(
+/** Reads each source; progress counts the sources' files. */
+async function parseSources(
   sources: SourcePlan[],
   folder: FolderReader,
-  context: JoinContext,
   formats: readonly AnnotationFormat[],
   problems: ProblemList,
   pacer: Pacer<ImportProgress>,
-): Promise<ReadSource[]> {
+): Promise<ParsedPlan[]> {
   const total = sources.reduce((sum, source) => sum + source.files.length, 0);
-  const read: ReadSource[] = [];
+  const read: ParsedPlan[] = [];
   let done = 0;
   await pacer.step({ phase: 'reading', done, total }, true);
 
@@ -223,11 +246,7 @@ async function readSources(
       await pacer.step({ phase: 'reading', done, total, file });
     });
     try {
-      const parsed = await format.read(plan, counted, problems);
-      const images = await joinImagesPaced(context, parsed, plan, problems, () =>
-        pacer.step({ phase: 'reading', done, total }),
-      );
-      read.push({ plan, parsed, images });
+      read.push({ plan, parsed: await format.read(plan, counted, problems) });
     } catch (error) {
       if (isAbort(error)) throw error;
       problems.add(unexpected(error, plan.files[0] ?? plan.name, `a readable ${format.label} source`));
@@ -236,6 +255,24 @@ async function readSources(
   }
 
   await pacer.step({ phase: 'reading', done: total, total }, true);
+  return read;
+}
+
+/** The join's first pass over every parsed source, ground truth first (the order given). */
+async function matchSourceImages(
+  parsed: ParsedPlan[],
+  context: JoinContext,
+  problems: ProblemList,
+  pacer: Pacer<ImportProgress>,
+): Promise<ReadSource[]> {
+  // Still the reading phase, all files read: matching images is what is left of it.
+  const total = parsed.reduce((sum, { plan }) => sum + plan.files.length, 0);
+  const progress: ImportProgress = { phase: 'reading', done: total, total };
+  const read: ReadSource[] = [];
+  for (const { plan, parsed: source } of parsed) {
+    const images = await joinImagesPaced(context, source, plan, problems, () => pacer.step(progress));
+    read.push({ plan, parsed: source, images });
+  }
   return read;
 }
 

@@ -8,7 +8,14 @@ import {
   sourceSpec,
   UrlFolderSource,
 } from '../storage/browserSources';
-import { lastFolder, regainReadAccess, rememberFolder } from '../storage/folders';
+import {
+  lastFolder,
+  listingFingerprint,
+  regainReadAccess,
+  rememberedPlan,
+  rememberFolder,
+  rememberPlan,
+} from '../storage/folders';
 import type { DatasetSource, SourceFile } from '../storage/source';
 import { notices } from './notices.svelte';
 import { ThumbnailCache } from './thumbnails';
@@ -43,8 +50,14 @@ export class DatasetState {
   thumbnails = $state.raw<ThumbnailCache | null>(null);
   /** A folder from an earlier visit that can be reopened with one permission click. */
   remembered = $state.raw<FileSystemDirectoryHandle | null>(null);
+  /** True when the current dataset was imported with the plan confirmed on an earlier visit, unasked. */
+  planReused = $state(false);
   private pending: DatasetSource | null = null;
   private pendingFiles: SourceFile[] = [];
+  /** `listingFingerprint` of `pendingFiles`, for remembering the plan; null where plans are not kept. */
+  private pendingFingerprint: string | null = null;
+  /** The fingerprint of the listing the current dataset was imported from. */
+  private fingerprintOfImport: string | null = null;
 
   /** Ground truth grouped by image (CSR), for drawing boxes without scanning every annotation. */
   groundTruthByImage = $derived(
@@ -55,6 +68,15 @@ export class DatasetState {
   /** Fingerprint (`size:lastModified`) per path, the key of every cached per-image result. */
   fingerprints = $derived(new Map(this.files.map((f) => [f.path, `${f.size}:${f.lastModified}`])));
   busy = $derived(this.phase === 'listing' || this.phase === 'importing');
+  /**
+   * Paths of dataset images that are not in the folder (an annotations-only folder: the ground truth
+   * names them): the gallery shows placeholders, and nothing tries to read them.
+   */
+  missingImages = $derived.by(() => {
+    const images = this.dataset?.images ?? [];
+    const listed = this.fingerprints;
+    return new Set(images.filter((image) => !listed.has(image.path)).map((image) => image.path));
+  });
 
   /** Whether this site serves the built-in demo dataset. */
   demoAvailable = $state(false);
@@ -120,15 +142,22 @@ export class DatasetState {
     }
   }
 
-  /** Lists the folder in the worker and proposes a plan; `confirmPlan` imports it. */
-  async open(source: DatasetSource): Promise<void> {
+  /**
+   * Lists the folder in the worker and proposes a plan; `confirmPlan` imports it. A user's folder
+   * (a directory handle or a chosen file list, not a served URL such as the demo) whose listing is
+   * unchanged since a plan was confirmed for it is imported with that plan at once, unless `ask`.
+   */
+  async open(source: DatasetSource, { ask = false }: { ask?: boolean } = {}): Promise<void> {
+    let reused: ImportPlan | null = null;
     try {
       this.phase = 'listing';
       this.progress = { phase: 'listing', done: 0, total: null, startedAt: performance.now() };
       const planned = await importer().open(sourceSpec(source), Comlink.proxy(this.onProgress));
       this.pending = source;
       this.pendingFiles = planned.files;
-      this.plan = planned.plan;
+      this.pendingFingerprint = source.kind === 'url' ? null : await listingFingerprint(planned.files);
+      reused = ask ? null : await this.storedPlan(source.name);
+      this.plan = reused ?? planned.plan;
       this.planProblems = planned.problems;
       this.phase = 'planned';
     } catch (error) {
@@ -137,10 +166,22 @@ export class DatasetState {
     } finally {
       this.progress = null;
     }
+    if (reused) await this.confirmPlan(true);
+  }
+
+  /** Shows the plan of the current dataset again (listing the folder anew), to change and re-import. */
+  async editPlan(): Promise<void> {
+    const source = this.source;
+    const used = this.importedPlan;
+    if (!source || !used) return;
+    await this.open(source, { ask: true });
+    // The plan the dataset was imported with, where the listing still matches it.
+    if (this.phase === 'planned' && this.pendingFingerprint === this.fingerprintOfImport)
+      this.plan = structuredClone(used);
   }
 
   /** Imports the folder as the (edited) plan says and makes it the current dataset. */
-  async confirmPlan(): Promise<void> {
+  async confirmPlan(reused = false): Promise<void> {
     const source = this.pending;
     const plan = this.plan;
     if (!source || !plan) return;
@@ -161,13 +202,38 @@ export class DatasetState {
       this.dataset = result.dataset;
       notices.setProblems([...this.planProblems, ...result.problems]);
       this.importedPlan = $state.snapshot(plan) as ImportPlan;
+      this.fingerprintOfImport = this.pendingFingerprint;
+      this.planReused = reused;
       this.plan = null;
       this.phase = 'ready';
+      if (reused) notices.info(`Reopened ${source.name} with the import plan confirmed last time.`);
+      else await this.keepPlan(source.name, this.importedPlan);
     } catch (error) {
       this.phase = 'planned';
       if (!isAbort(error)) notices.report(error, `Importing ${source.name}`);
     } finally {
       this.progress = null;
+    }
+  }
+
+  /** The plan confirmed for this folder on an earlier visit, if its listing is unchanged since. */
+  private async storedPlan(folder: string): Promise<ImportPlan | null> {
+    if (this.pendingFingerprint === null) return null;
+    try {
+      return await rememberedPlan(folder, this.pendingFingerprint);
+    } catch (error) {
+      notices.report(error, 'Reading the remembered import plan');
+      return null;
+    }
+  }
+
+  /** Remembers the confirmed plan for the next visit; a failure costs only the confirmation then. */
+  private async keepPlan(folder: string, plan: ImportPlan): Promise<void> {
+    if (this.pendingFingerprint === null) return;
+    try {
+      await rememberPlan(folder, this.pendingFingerprint, plan);
+    } catch (error) {
+      notices.report(error, 'Remembering the import plan');
     }
   }
 

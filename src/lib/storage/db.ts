@@ -1,5 +1,6 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { Edit } from '../core/review/edits';
+import type { ImportPlan } from '../core/importPlan';
 
 /**
  * Longtail's IndexedDB schema. Bump `SCHEMA_VERSION` and add a step to `upgrade` for every change;
@@ -11,6 +12,18 @@ const DATABASE_NAME = 'longtail';
 export interface RememberedFolder {
   handle: FileSystemDirectoryHandle;
   name: string;
+  savedAt: number;
+}
+
+/**
+ * The import plan last confirmed for a folder (by name), in the `folders` store under
+ * `plan:<folder name>`: reused without asking while the folder's listing keeps `fingerprint`.
+ */
+export interface RememberedPlan {
+  folder: string;
+  /** SHA-256 (hex) of the listing: every path, size and modification time. */
+  fingerprint: string;
+  plan: ImportPlan;
   savedAt: number;
 }
 
@@ -134,7 +147,7 @@ export interface ManualTagRecord {
 }
 
 interface LongtailSchema extends DBSchema {
-  folders: { key: string; value: RememberedFolder };
+  folders: { key: string; value: RememberedFolder | RememberedPlan };
   embeddings: {
     key: [string, string, number];
     value: EmbeddingChunk;

@@ -1,4 +1,5 @@
-import { openDatabase } from './db';
+import type { ImportPlan } from '../core/importPlan';
+import { openDatabase, type RememberedFolder, type RememberedPlan } from './db';
 
 const LAST_FOLDER = 'last';
 
@@ -11,7 +12,7 @@ export async function rememberFolder(handle: FileSystemDirectoryHandle): Promise
 /** The folder opened last, if the browser kept its handle. */
 export async function lastFolder(): Promise<FileSystemDirectoryHandle | null> {
   const db = await openDatabase();
-  return (await db.get('folders', LAST_FOLDER))?.handle ?? null;
+  return handleOf(await db.get('folders', LAST_FOLDER));
 }
 
 /**
@@ -42,5 +43,47 @@ export async function rememberModelFolder(handle: FileSystemDirectoryHandle): Pr
 /** The model folder picked last, if the browser kept its handle. */
 export async function lastModelFolder(): Promise<FileSystemDirectoryHandle | null> {
   const db = await openDatabase();
-  return (await db.get('folders', MODEL_FOLDER))?.handle ?? null;
+  return handleOf(await db.get('folders', MODEL_FOLDER));
+}
+
+/** The key of a folder's confirmed plan in the `folders` store. */
+const planKey = (folder: string) => `plan:${folder}`;
+
+/**
+ * Remembers the plan the user confirmed for a folder, with the fingerprint of the listing it was
+ * made for (`listingFingerprint`). One plan per folder name: the next confirmation replaces it.
+ */
+export async function rememberPlan(folder: string, fingerprint: string, plan: ImportPlan): Promise<void> {
+  const db = await openDatabase();
+  const record: RememberedPlan = { folder, fingerprint, plan, savedAt: Date.now() };
+  await db.put('folders', record, planKey(folder));
+}
+
+/**
+ * The plan confirmed last time for this folder, or null when there is none or the folder's listing
+ * changed since (another fingerprint): a file added, removed, resized or touched may change what
+ * the plan should hold, so the user confirms again.
+ */
+export async function rememberedPlan(folder: string, fingerprint: string): Promise<ImportPlan | null> {
+  const db = await openDatabase();
+  const record = await db.get('folders', planKey(folder));
+  if (!record || !('plan' in record) || record.fingerprint !== fingerprint) return null;
+  return record.plan;
+}
+
+/**
+ * SHA-256 (hex) of a folder listing: every path with its size and modification time (ms), in
+ * path order, so the same listing in another order gives the same fingerprint.
+ */
+export async function listingFingerprint(
+  files: readonly { path: string; size: number; lastModified: number }[],
+): Promise<string> {
+  const lines = files.map((file) => `${file.path}\u0000${file.size}\u0000${file.lastModified}`);
+  lines.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(lines.join('\n')));
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+function handleOf(record: RememberedFolder | RememberedPlan | undefined): FileSystemDirectoryHandle | null {
+  return record && 'handle' in record ? record.handle : null;
 }

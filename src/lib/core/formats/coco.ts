@@ -44,7 +44,7 @@ export const cocoFormat: AnnotationFormat = {
 
 /**
  * Finds COCO files among the folder's `.json` files, in path order: each instances file is a
- * ground-truth source (the first enabled, later ones off with a warning) and each results file a
+ * ground-truth source (one enabled, originals first: `enableOneGroundTruth`) and each results file a
  * prediction run named after its file. Files that cannot be read or parsed are reported; JSON that
  * is not COCO is left for other formats.
  */
@@ -71,7 +71,7 @@ async function detectCoco(folder: FolderReader, problems: ProblemList): Promise<
       enabled: true,
     };
   });
-  enableOneGroundTruth(sources, problems);
+  enableOneGroundTruth(sources);
   return sources;
 }
 
