@@ -256,6 +256,8 @@ test('from one night image to a saved night tag with precision and recall ≥ 0.
 
   // The threshold: dragged on the histogram (to about 0.75 of its width), then typed exactly.
   const histogram = (await page.$('[data-testid="histogram"]'))!;
+  // The side panel scrolls (slices and tags sit below Autotag): bring the histogram into view first.
+  await histogram.scrollIntoViewIfNeeded();
   const box = (await histogram.boundingBox())!;
   await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
   await page.mouse.down();

@@ -106,6 +106,12 @@ export class EmbeddingState {
   /** Rows of the object matrix in the analysis worker, and which box each is. */
   objectCount = $state(0);
   objectRows = $state.raw<ObjectRows | null>(null);
+  /**
+   * Told the box-crop vectors (rows as `objectRows`) each time a job publishes them; label issues
+   * use the ground-truth crops as second evidence. A hook rather than an import keeps this module
+   * free of the states that read embeddings.
+   */
+  onObjectsPublished: ((dim: number, vectors: Float32Array, rows: ObjectRows) => void) | null = null;
 
   private controller: AbortController | null = null;
   /** Bumped by every job and by `reset`: a job whose number is stale must not publish. */
@@ -122,7 +128,10 @@ export class EmbeddingState {
   busy = $derived(this.status === 'loading-model' || this.status === 'embedding' || this.status === 'paused');
   secondsLeft = $derived(this.imagesPerSecond > 0 ? (this.total - this.done) / this.imagesPerSecond : NaN);
 
-  /** Forgets the vectors of the previous dataset (the analysis worker dropped them too). */
+  /**
+   * Forgets the vectors of the previous dataset (the analysis worker dropped them too), then brings
+   * back what IndexedDB holds for the new one (`restoreCached`).
+   */
   reset(): void {
     this.generation++;
     this.cancel();
@@ -130,6 +139,39 @@ export class EmbeddingState {
     this.embeddedCount = this.objectCount = 0;
     this.objectRows = null;
     this.done = this.total = this.failed = 0;
+    // In a microtask: the caller's effect must not come to depend on what the restore reads.
+    queueMicrotask(() => void this.restoreCached());
+  }
+
+  /**
+   * When IndexedDB holds image vectors of the open folder under the chosen model, loads the model
+   * and publishes them (counted as from the cache) without embedding anything, so search works
+   * right after a reload; Embed then computes only what is missing. The stored identity is matched
+   * by the model's name and precision (`identifyModel`), before anything is loaded.
+   * Known shortcoming: only the bundled and same-origin models are loaded unasked; for the hub model
+   * (which could mean a 605 MB download if the browser evicted it) and a model folder on disk (whose
+   * permission prompt needs a click) the vectors wait for Embed, which then takes them all from the
+   * cache. Box-crop vectors wait for Embed objects the same way.
+   */
+  async restoreCached(): Promise<void> {
+    const folder = datasetState.source?.name;
+    const source = this.source;
+    if (!datasetState.dataset || folder === undefined || source.kind !== 'local-path' || this.busy) return;
+    if (this.choiceId === 'folder') return;
+    const prefix = `local:${source.name}@`;
+    const suffix = `/${this.dtype}`;
+    try {
+      const stored = await (await EmbeddingStore.open()).models(folder);
+      if (!stored.some((identity) => identity.startsWith(prefix) && identity.endsWith(suffix))) return;
+    } catch (error) {
+      notices.report(error, 'Reading the stored embeddings');
+      return;
+    }
+    // The usual job, with nothing left to embed: it loads the model, takes the cache, publishes.
+    await this.run('images', async (context) => {
+      const plan = await planImageJob(context);
+      return { ...plan, job: { ...plan.job, paths: [] } };
+    });
   }
 
   /**
@@ -311,6 +353,7 @@ export class EmbeddingState {
         else {
           this.objectCount = published.rows;
           this.objectRows = published.objectRows;
+          this.onObjectsPublished?.(published.dim, published.vectors, published.objectRows);
         }
       }
     } catch (error) {
