@@ -40,7 +40,7 @@ export function writeCocoJson(dataset: Dataset, options: ExportOptions = {}): Co
 
   const images = chosen.map((index, position) => {
     const image = dataset.images[index];
-    return { id: imageIds[position], file_name: image.path, width: image.width, height: image.height };
+    return `{"id":${imageIds[position]},"file_name":${JSON.stringify(image.path)},"width":${number(image.width)},"height":${number(image.height)}}`;
   });
 
   const idOfImage = new Map(chosen.map((index, position) => [index, imageIds[position]]));
@@ -49,29 +49,32 @@ export function writeCocoJson(dataset: Dataset, options: ExportOptions = {}): Co
   const annotationIds = assignIds(written.map((box) => box.sourceId));
   const annotations = written.map((box, position) => annotation(box, annotationIds[position], idOfImage));
 
-  const categories = dataset.categories.map((category) => ({ id: category.id, name: category.name }));
+  const categories = dataset.categories.map((c) => `{"id":${number(c.id)},"name":${JSON.stringify(c.name)}}`);
   const text = `{${[jsonList('images', images), jsonList('annotations', annotations), jsonList('categories', categories)].join(',\n')}\n}\n`;
   return { text, leftOut: boxes.length - written.length };
 }
 
-function annotation(box: GroundTruth, id: number, idOfImage: Map<number, number>) {
+/**
+ * One annotation as compact JSON, written by hand: a template per box is several times faster than
+ * building an object and `JSON.stringify`-ing it, which dominated a 1M-box export.
+ */
+function annotation(box: GroundTruth, id: number, idOfImage: Map<number, number>): string {
   const [x, y, width, height] = box.box!;
-  const written: Record<string, unknown> = {
-    id,
-    image_id: idOfImage.get(box.imageIndex),
-    category_id: box.categoryId,
-    bbox: [x, y, width, height],
-    area: width * height,
-    iscrowd: box.crowd ? 1 : 0,
-  };
-  if (box.difficult) written.difficult = 1;
-  if (box.truncated) written.truncated = 1;
-  return written;
+  const bbox = `[${number(x)},${number(y)},${number(width)},${number(height)}]`;
+  let text = `{"id":${id},"image_id":${idOfImage.get(box.imageIndex)},"category_id":${number(box.categoryId)},"bbox":${bbox},"area":${number(width * height)},"iscrowd":${box.crowd ? 1 : 0}`;
+  if (box.difficult) text += ',"difficult":1';
+  if (box.truncated) text += ',"truncated":1';
+  return `${text}}`;
 }
 
-/** `"key": [` then one compact JSON value a line. */
-function jsonList(key: string, values: readonly unknown[]): string {
-  return `\n"${key}": [${values.map((value) => `\n  ${JSON.stringify(value)}`).join(',')}\n]`;
+/** A number as JSON writes it (`String` for finite numbers, `null` otherwise). */
+function number(value: number): string {
+  return Number.isFinite(value) ? String(value) : 'null';
+}
+
+/** `"key": [` then one compact JSON value (already written) a line. */
+function jsonList(key: string, values: readonly string[]): string {
+  return `\n"${key}": [${values.map((value) => `\n  ${value}`).join(',')}\n]`;
 }
 
 /** Sorted, de-duplicated image indices; all of them when `images` is absent. */
