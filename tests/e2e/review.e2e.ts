@@ -98,7 +98,7 @@ interface CocoAnnotation {
 /**
  * The export must be the case's COCO file with exactly these edits: every original annotation kept
  * (same id, image, crowd flag), classes changed on the named boxes only, the moved box's bbox, and
- * one new annotation for the added box. Images keep their ids; file names are folder-relative.
+ * one new annotation for the added box. Images keep their ids and their file names as written.
  */
 function expectCorrectedCoco(
   exported: { images: unknown[]; annotations: CocoAnnotation[]; categories: unknown[] },
@@ -121,7 +121,7 @@ function expectCorrectedCoco(
     original.images
       .map((i: { id: number; file_name: string; width: number; height: number }) => ({
         id: i.id,
-        file_name: `images/${i.file_name}`,
+        file_name: i.file_name,
         width: i.width,
         height: i.height,
       }))
@@ -334,6 +334,23 @@ describe('review on voc2007_100img_multiformat', () => {
 
     // 1. Keyboard review of the first 20 images (the view advances after each image decision).
     await page.click(`[data-testid="gallery"] .card[data-image="${order[0]}"]`);
+    // The auto-advance checkbox, clicked off and on again with the mouse: it keeps the focus, and
+    // the keys below must still review (a checkbox is no text field).
+    await page.waitForSelector(`[data-testid="image-view"][data-image="${order[0]}"]`);
+    await page.click('[data-testid="auto-advance"]');
+    await page.click('[data-testid="auto-advance"]');
+    expect(await page.isChecked('[data-testid="auto-advance"]')).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe(
+      'auto-advance',
+    );
+    // At 800 px the review bar's checkbox label stays on one line (12 px text: under 2 lines high).
+    await page.setViewportSize({ width: 800, height: 1000 });
+    const label = (await page
+      .locator('[data-testid="review-bar"] label:has([data-testid="auto-advance"])')
+      .boundingBox())!;
+    await page.screenshot({ path: join(REPO, 'test-results/review-bar-800.png') });
+    expect(label.height).toBeLessThan(2 * 15);
+    await page.setViewportSize({ width: 1500, height: 1200 });
     for (let i = 0; i < 20; i++) {
       const image = order[i];
       await page.waitForSelector(`[data-testid="image-view"][data-image="${image}"]`);
@@ -445,6 +462,45 @@ describe('review on voc2007_100img_multiformat', () => {
     expected.push({ kind: 'comment', box: key(fixed), text: note });
     await page.screenshot({ path: join(REPO, 'test-results/review-inspector.png') });
 
+    // 5b. A half-typed comment is saved when the field loses the focus; Escape drops a draft unsaved.
+    const draftNote = 'half-typed, saved on blur';
+    await page.click('[data-testid="comment-input"]');
+    await page.keyboard.type(draftNote);
+    await page.click('[data-testid="box-inspector"] h3');
+    await page.waitForSelector(`[data-testid="comment"]:has-text("${draftNote}")`);
+    expected.push({ kind: 'comment', box: key(fixed), text: draftNote });
+    await page.click('[data-testid="comment-input"]');
+    await page.keyboard.type('never saved');
+    await page.keyboard.press('Escape');
+    expect(await page.inputValue('[data-testid="comment-input"]')).toBe('');
+    await page.click('[data-testid="box-inspector"] h3');
+    expect(await selectedKey(page)).toBe(key(fixed));
+    await waitSaved(page, expected.length);
+    expect(await page.locator('[data-testid="comment"]').allTextContents()).toEqual([note, draftNote]);
+
+    // 5c. The class select, clicked with the mouse: the arrow keys still go through the images and
+    //     never move the select's value (the final log check finds no setClass from this).
+    //     (Chromium opens the select's popup on the click; Escape closes it and stays in the popup,
+    //     leaving the closed select focused, where ArrowRight used to move its value.)
+    await page.click('[data-testid="class-select"]');
+    await page.keyboard.press('Escape');
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('SELECT');
+    await page.keyboard.press('ArrowRight');
+    await page.waitForSelector(`[data-testid="image-view"][data-image="${order[fixPosition + 1]}"]`);
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForSelector(`[data-testid="image-view"][data-image="${order[fixPosition]}"]`);
+    await page.click(`[data-testid="box-list"] tr[data-key="${key(fixed)}"]`);
+    expect(await selectedKey(page)).toBe(key(fixed));
+    //     A pick with the mouse (the class it has: no edit) hands the keys back to the view at once.
+    await page.click('[data-testid="class-select"]');
+    await page.selectOption('[data-testid="class-select"]', { label: newClass });
+    expect(await page.evaluate(() => document.activeElement?.tagName)).not.toBe('SELECT');
+    await page.keyboard.press('ArrowRight');
+    await page.waitForSelector(`[data-testid="image-view"][data-image="${order[fixPosition + 1]}"]`);
+    at = fixPosition + 1;
+    expect(await page.textContent(`[data-testid="review-message"]`)).toBe('');
+    await waitSaved(page, expected.length);
+
     // 6. A missing box: a confident prediction overlapping no ground truth, accepted with Enter.
     const missing = order
       .slice(21, 60)
@@ -470,6 +526,32 @@ describe('review on voc2007_100img_multiformat', () => {
       xywh: missing.p.box,
       from: missing.p.index,
     });
+    // The new ground-truth box is selected, not the prediction.
+    await expect.poll(() => selectedKey(page)).toMatch(/^added:/);
+    const addedKey = (await selectedKey(page))!;
+    await waitSaved(page, expected.length);
+    // Back on the prediction: box keys say why they do nothing; Enter again adds no second box.
+    for (let n = 0; n < 50 && (await selectedKey(page)) !== `pred:${missing.p.index}`; n++)
+      await page.keyboard.press('Tab');
+    expect(await selectedKey(page)).toBe(`pred:${missing.p.index}`);
+    const predRow = `[data-testid="box-list"] tr[data-key="pred:${missing.p.index}"]`;
+    for (const press of ['Shift+A', 'Shift+R', 'Delete', 't', 'c']) {
+      await page.click(predRow); // a new selection clears the last message
+      expect(await page.textContent('[data-testid="review-message"]')).toBe('');
+      await page.keyboard.press(press);
+      await expect
+        .poll(() => page.textContent('[data-testid="review-message"]'))
+        .toBe('Select a ground-truth box for that; Enter accepts this prediction as one.');
+    }
+    expect(await page.locator('[data-testid="class-picker"]').count()).toBe(0);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => selectedKey(page)).toBe(addedKey);
+    const [mx, my, mw, mh] = missing.p.box.map((v) => Math.round(v));
+    expect(await page.textContent('[data-testid="review-message"]')).toBe(
+      `Already accepted as box ${mx}, ${my}, ${mw}, ${mh}: selected it.`,
+    );
+    expect(await addedRow.count()).toBe(1);
+    await page.screenshot({ path: join(REPO, 'test-results/review-already-accepted.png') });
 
     // 7. Undo the last step (the added box goes), redo it (it is back).
     const steps = expected.length; // one step per action so far
@@ -497,6 +579,26 @@ describe('review on voc2007_100img_multiformat', () => {
     }
     await waitSaved(page, steps + 1);
     await expect(page.textContent('[data-testid="save-status"]')).resolves.toContain('saved');
+    // 8a. Undo and redo with the gallery's keys (no image open): the bulk step goes and comes back.
+    const bulkCards = (review: string) =>
+      Promise.all(
+        bulk.map((image) =>
+          page.waitForSelector(
+            `[data-testid="gallery"] .card[data-image="${image}"][data-review="${review}"]`,
+          ),
+        ),
+      );
+    await page.keyboard.press('z');
+    await waitSaved(page, steps);
+    await bulkCards('none');
+    await page.keyboard.press('Shift+Z');
+    await waitSaved(page, steps + 1);
+    await bulkCards('accepted');
+    await page.keyboard.press('Control+z');
+    await waitSaved(page, steps);
+    await page.keyboard.press('Control+y');
+    await waitSaved(page, steps + 1);
+    await bulkCards('accepted');
 
     const accepted = [...imageDecisions.values()].filter((d) => d === 'accepted').length;
     const rejected = imageDecisions.size - accepted;
@@ -506,12 +608,18 @@ describe('review on voc2007_100img_multiformat', () => {
       await expect
         .poll(() => page.textContent('[data-testid="review-progress-text"]'), { timeout: 30_000 })
         .toContain(progressText);
+      // Every card rendered (a tall viewport), whatever the height of the rows above the gallery.
+      await page.setViewportSize({ width: 1500, height: 4200 });
+      await expect
+        .poll(() => page.locator('[data-testid="gallery"] .card').count(), { timeout: 30_000 })
+        .toBe(100);
       for (const image of order.slice(0, 36)) {
         const card = page.locator(`[data-testid="gallery"] .card[data-image="${image}"]`);
         expect(await card.getAttribute('data-review'), image).toBe(imageDecisions.get(image) ?? 'none');
         expect(await card.getAttribute('data-edited'), image).toBe(String(edited.has(image)));
         expect(await card.getAttribute('data-commented'), image).toBe(String(image === fixed.image));
       }
+      await page.setViewportSize({ width: 1500, height: 1200 });
     };
     await checkGallery(page);
     await page.screenshot({ path: join(REPO, 'test-results/review-thumbnails.png') });
@@ -532,6 +640,23 @@ describe('review on voc2007_100img_multiformat', () => {
     );
     await setQuery('', 100);
     await waitSaved(page, steps + 1);
+
+    // 8c. The label issues table fits its 520 px panel at 1500 × 1000: no horizontal scrolling.
+    await page.setViewportSize({ width: 1500, height: 1000 });
+    await page.click('[data-testid="tab-evaluation"]');
+    await page.waitForSelector('[data-testid="issues-status"][data-ready="true"]', { timeout: 60_000 });
+    const panel = await page.$eval('[data-testid="label-issues"]', (section) => ({
+      scroll: section.scrollWidth,
+      client: section.clientWidth,
+      table: section.querySelector('table.counts')!.getBoundingClientRect().right,
+      right: section.getBoundingClientRect().right,
+    }));
+    await page.screenshot({ path: join(REPO, 'test-results/review-label-issues-1500.png') });
+    expect(panel.scroll).toBeLessThanOrEqual(panel.client);
+    expect(panel.table).toBeLessThanOrEqual(panel.right);
+    await page.click('nav button:text-is("Gallery")');
+    await page.setViewportSize({ width: 1500, height: 1200 });
+    await page.waitForSelector('[data-testid="gallery"][data-count="100"]');
     expect(errors).toEqual([]);
 
     // 9. Killed hard right after the last step showed as saved: no unload handler runs.

@@ -24,8 +24,8 @@
  * - `tag:night`             an Autotag tag at or above its saved threshold, `tag:night>=0.7` at a bound;
  *                           a name no Autotag tag has is a manual tag (no score, so no comparison)
  * - `slice:name`            images in a slice
- * - `reviewed`              an image decision or any box decision; `review:accepted|rejected|unreviewed`
- *                           (the image's own decision); `edited` (an edited, added or deleted box);
+ * - `reviewed`              the image has a decision (what the progress line counts);
+ *                           `review:accepted|rejected|unreviewed` (which one); `edited` (an edited, added or deleted box);
  *                           `comment` (a comment on the image or one of its boxes)
  * - `path:night`            relative path contains the text (case-insensitive)
  * - `width`, `height`       displayed size in pixels; `boxes` ground-truth boxes; `preds` predictions of

@@ -43,7 +43,7 @@ export function filterVocabulary(names: FilterNames): FieldVocabulary[] {
     valued('issue', 'a box flagged as a label issue', ISSUE_KINDS),
     valued('tag', 'an Autotag or manual tag', tags),
     valued('slice', 'images in a slice', sorted(names.slices)),
-    bare('reviewed', 'an image or box decision was made'),
+    bare('reviewed', 'the image was accepted or rejected'),
     valued('review', "the image's own decision", REVIEW_STATES),
     bare('edited', 'a box was edited, added or deleted'),
     bare('comment', 'the image or a box has a comment'),

@@ -3,7 +3,6 @@ import {
   acceptPredictionClass,
   applyEdits,
   boxKey,
-  boxKeyImage,
   reviewProgress,
   type BoxRef,
   type CorrectedView,
@@ -29,6 +28,12 @@ import { datasetState } from './dataset.svelte';
 import { FolderWrites } from './folderWrites.svelte';
 import { notices } from './notices.svelte';
 
+/** What accepting a prediction did: the box in force from it, and whether this call added it. */
+export interface AcceptedPrediction {
+  box: BoxRef;
+  added: boolean;
+}
+
 /** Image sets the query language asks review state for (`reviewed`, `review:accepted`, `edited`, ...). */
 export type ReviewImageKind = 'reviewed' | 'accepted' | 'rejected' | 'unreviewed' | 'edited' | 'commented';
 
@@ -40,6 +45,8 @@ export type ReviewImageKind = 'reviewed' | 'accepted' | 'rejected' | 'unreviewed
 export class ReviewState {
   history = $state.raw<EditHistory>(EMPTY_HISTORY);
   private writes = new FolderWrites();
+  /** Predictions being accepted (run and index), and the box each will add. */
+  private accepting = new Map<string, BoxRef>();
 
   /** The imported dataset with the edits in force applied, and the review decisions. */
   corrected = $derived.by((): CorrectedView | null => {
@@ -131,11 +138,40 @@ export class ReviewState {
     return this.record({ kind: 'moveBox', box, xywh });
   }
 
-  /** Adds a prediction of `run` as a new ground-truth box (the fix for a missing label). */
-  acceptPrediction(run: string, index: number): Promise<void> {
+  /**
+   * Adds a prediction of `run` as a new ground-truth box (the fix for a missing label), unless a box
+   * added from that same prediction is in force already (accepting twice must not double the box).
+   * Resolves with the box in force from the prediction and whether this call added it.
+   */
+  async acceptPrediction(run: string, index: number): Promise<AcceptedPrediction | null> {
     const dataset = datasetState.dataset;
-    if (!dataset) return Promise.resolve();
-    return this.record(acceptPrediction(dataset, run, index, crypto.randomUUID()));
+    if (!dataset) return null;
+    const existing = this.acceptedFrom(run, index);
+    if (existing) return { box: existing.ref, added: false };
+    // A second press before the first write commits finds no box yet: the pending one answers it.
+    const key = `${run}\u0000${index}`;
+    const pending = this.accepting.get(key);
+    if (pending) return { box: pending, added: false };
+    const id = crypto.randomUUID();
+    const edit = acceptPrediction(dataset, run, index, id);
+    const box: BoxRef = { image: edit.kind === 'addBox' ? edit.image : '', source: 'added', id };
+    this.accepting.set(key, box);
+    try {
+      await this.record(edit);
+    } finally {
+      this.accepting.delete(key);
+    }
+    return { box, added: true };
+  }
+
+  /** The ground-truth box in force that was added from prediction `index` of `run`, if any. */
+  acceptedFrom(run: string, index: number): CorrectedBox | null {
+    const prediction = datasetState.dataset?.runs.find((r) => r.name === run)?.predictions[index];
+    if (!prediction) return null;
+    const boxes = this.imageBoxes(prediction.imageIndex);
+    return (
+      boxes.find((b) => b.ref.source === 'added' && b.from?.run === run && b.from.index === index) ?? null
+    );
   }
 
   /** Gives a ground-truth box the class of a prediction (the fix for a swapped class). */
@@ -233,10 +269,6 @@ export class ReviewState {
       if (at === undefined) continue;
       sets[decision].add(at);
       sets.reviewed.add(at);
-    }
-    for (const key of view.boxReviews.keys()) {
-      const at = index(boxKeyImage(key));
-      if (at !== undefined) sets.reviewed.add(at);
     }
     for (const image of view.dataset.images) {
       if (!view.imageReviews.has(image.path)) sets.unreviewed.add(image.index);

@@ -86,9 +86,43 @@ export const REVIEW_LEGEND: readonly (readonly [keys: string, what: string])[] =
   ['Z / ⇧Z', 'undo / redo'],
 ];
 
-/** Whether a key press belongs to a text field (typing there never reviews). */
+/**
+ * The gallery's review keys: undo and redo only (z, Ctrl/Cmd+Z; Shift+Z, Ctrl/Cmd+Shift+Z, Ctrl+Y),
+ * read from the image view's table so the two agree. Other review keys need an open image.
+ */
+export function galleryAction(press: KeyPress): 'undo' | 'redo' | null {
+  const action = reviewAction(press);
+  return action === 'undo' || action === 'redo' ? action : null;
+}
+
+/** Input types that take typed text: a key pressed there is typing, never a review key. */
+const TEXT_INPUTS = new Set(['text', 'search', 'email', 'number', 'url', 'password', 'tel']);
+
+/**
+ * Whether a key press belongs to a text-entry control (typing there never reviews): a text-like
+ * input, a textarea, contenteditable, or a select that has the focus (its arrow keys move its value).
+ * Checkboxes, radios, buttons and ranges do not swallow keys: clicking one must not stop review.
+ * A select blurred by its own key handler before the press reaches the window (BoxInspector does
+ * that after a mouse pick) no longer has the focus and so is not typing.
+ */
 export function isTyping(target: EventTarget | null): boolean {
   if (!target || typeof (target as HTMLElement).tagName !== 'string') return false;
   const element = target as HTMLElement;
-  return ['INPUT', 'TEXTAREA', 'SELECT'].includes(element.tagName) || element.isContentEditable === true;
+  if (element.isContentEditable === true) return true;
+  switch (element.tagName) {
+    case 'TEXTAREA':
+      return true;
+    case 'INPUT': {
+      // A missing or unknown type is a text field, as the browser treats it.
+      const type = ((element as HTMLInputElement).type || 'text').toLowerCase();
+      return TEXT_INPUTS.has(type) || !KNOWN_NON_TEXT.has(type);
+    }
+    case 'SELECT':
+      return element.ownerDocument?.activeElement === element;
+    default:
+      return false;
+  }
 }
+
+/** Input types that take no typed text (date, time and color controls take keys, so they count as typing). */
+const KNOWN_NON_TEXT = new Set(['checkbox', 'radio', 'button', 'submit', 'reset', 'range', 'image', 'file']);

@@ -1,7 +1,7 @@
 /** The image view's key table, written out by hand from the review brief. */
 
 import { describe, expect, it } from 'vitest';
-import { isTyping, reviewAction, type KeyPress } from '../../../src/lib/ui/reviewKeys';
+import { galleryAction, isTyping, reviewAction, type KeyPress } from '../../../src/lib/ui/reviewKeys';
 
 const press = (key: string, mods: Partial<KeyPress> = {}): KeyPress => ({
   key,
@@ -52,12 +52,62 @@ describe('reviewAction', () => {
   });
 });
 
+describe('galleryAction', () => {
+  it.each([
+    [press('z'), 'undo'],
+    [press('Z'), 'undo'],
+    [press('z', { ctrlKey: true }), 'undo'],
+    [press('z', { metaKey: true }), 'undo'],
+    [press('Z', { shiftKey: true }), 'redo'],
+    [press('Z', { shiftKey: true, ctrlKey: true }), 'redo'],
+    [press('y', { ctrlKey: true }), 'redo'],
+  ] as const)('%o → %s', (key, action) => {
+    expect(galleryAction(key)).toBe(action);
+  });
+
+  it('ignores the image-only review keys and other keys', () => {
+    for (const key of [
+      'a',
+      'r',
+      'u',
+      'c',
+      't',
+      'ArrowRight',
+      'ArrowLeft',
+      'Tab',
+      'Enter',
+      'Delete',
+      'Escape',
+      'y',
+    ])
+      expect(galleryAction(press(key)), key).toBeNull();
+    expect(galleryAction(press('z', { altKey: true }))).toBeNull();
+  });
+});
+
 describe('isTyping', () => {
-  it('is true for text fields only', () => {
-    expect(isTyping({ tagName: 'INPUT' } as unknown as EventTarget)).toBe(true);
+  const input = (type: string) => ({ tagName: 'INPUT', type }) as unknown as EventTarget;
+
+  it('is true for text-entry controls', () => {
+    for (const type of ['text', 'search', 'email', 'number', 'url', 'password', 'tel', ''])
+      expect(isTyping(input(type)), type).toBe(true);
     expect(isTyping({ tagName: 'TEXTAREA' } as unknown as EventTarget)).toBe(true);
     expect(isTyping({ tagName: 'DIV', isContentEditable: true } as unknown as EventTarget)).toBe(true);
+  });
+
+  it('is false for checkboxes, radios, buttons and ranges: clicking one must not stop review', () => {
+    for (const type of ['checkbox', 'radio', 'button', 'submit', 'reset', 'range'])
+      expect(isTyping(input(type)), type).toBe(false);
     expect(isTyping({ tagName: 'BUTTON' } as unknown as EventTarget)).toBe(false);
+    expect(isTyping({ tagName: 'DIV', isContentEditable: false } as unknown as EventTarget)).toBe(false);
     expect(isTyping(null)).toBe(false);
+  });
+
+  it('is true for a select only while it has the focus', () => {
+    const document = { activeElement: null as unknown };
+    const select = { tagName: 'SELECT', ownerDocument: document };
+    expect(isTyping(select as unknown as EventTarget)).toBe(false);
+    document.activeElement = select;
+    expect(isTyping(select as unknown as EventTarget)).toBe(true);
   });
 });

@@ -122,3 +122,50 @@ describe('ReviewState per-image answers', () => {
     expect(review.imageBoxes(1)[0].box).toEqual([1, 1, 2, 2]);
   });
 });
+
+describe('ReviewState.acceptPrediction', () => {
+  const addedOf = (review: ReviewState) => review.imageBoxes(2).filter((box) => box.ref.source === 'added');
+
+  it('adds a prediction once: a second accept answers with the box already in force', async () => {
+    const review = new ReviewState();
+    await review.load();
+    const first = await review.acceptPrediction('model', 0);
+    expect(first?.added).toBe(true);
+    expect(addedOf(review).map((box) => box.ref)).toEqual([first!.box]);
+    expect(review.acceptedFrom('model', 0)?.ref).toEqual(first!.box);
+
+    const second = await review.acceptPrediction('model', 0);
+    expect(second).toEqual({ box: first!.box, added: false });
+    expect(addedOf(review)).toHaveLength(1);
+    expect(review.history.steps).toHaveLength(1);
+  });
+
+  it('adds once when two accepts race before the first write commits', async () => {
+    const review = new ReviewState();
+    await review.load();
+    const [a, b] = await Promise.all([
+      review.acceptPrediction('model', 0),
+      review.acceptPrediction('model', 0),
+    ]);
+    expect([a?.added, b?.added]).toEqual([true, false]);
+    expect(b?.box).toEqual(a?.box);
+    expect(addedOf(review)).toHaveLength(1);
+    expect(review.history.steps).toHaveLength(1);
+  });
+
+  it('adds again once the earlier box is no longer in force (undone or deleted)', async () => {
+    const review = new ReviewState();
+    await review.load();
+    await review.acceptPrediction('model', 0);
+    await review.undo();
+    expect(review.acceptedFrom('model', 0)).toBeNull();
+    const again = await review.acceptPrediction('model', 0);
+    expect(again?.added).toBe(true);
+    await review.deleteBox(again!.box);
+    expect(addedOf(review)).toEqual([]);
+    const third = await review.acceptPrediction('model', 0);
+    expect(third?.added).toBe(true);
+    expect(third?.box).not.toEqual(again?.box);
+    expect(addedOf(review).map((box) => box.ref)).toEqual([third!.box]);
+  });
+});
