@@ -245,7 +245,8 @@ describe('curation on voc2007_100img_multiformat', () => {
     await page.screenshot({ path: join(SHOTS, 'curation-export-dialog.png') });
     const coco: RawCoco = JSON.parse(await readOpfs(page, 'exports/instances_corrected.json'));
     const exportedName = new Map(coco.categories.map((c) => [c.id, c.name]));
-    const exportedFile = new Map(coco.images.map((i) => [i.id, i.file_name]));
+    // file_name as in the source file (relative to images/): paths are folder-relative here.
+    const exportedFile = new Map(coco.images.map((i) => [i.id, `images/${i.file_name}`]));
     const exported: PlainBox[] = coco.annotations.map((a) => ({
       path: exportedFile.get(a.image_id)!,
       name: exportedName.get(a.category_id)!,
@@ -255,7 +256,7 @@ describe('curation on voc2007_100img_multiformat', () => {
     expect(exported.sort(byKey)).toEqual(expectedBoxes(raw, addedImage).sort(byKey));
     expect(coco.categories).toEqual(raw.categories.map(({ id, name }) => ({ id, name })));
     expect(coco.images.map((i) => [i.id, i.file_name, i.width, i.height]).sort()).toEqual(
-      raw.images.map((i) => [i.id, `images/${i.file_name}`, i.width, i.height]).sort(),
+      raw.images.map((i) => [i.id, i.file_name, i.width, i.height]).sort(),
     );
 
     // The slice as a manifest: its paths that exist, in path order.

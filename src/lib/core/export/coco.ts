@@ -2,14 +2,19 @@
  * Corrected ground truth as a COCO instances JSON document. Pure: returns the text; where it is
  * written (File System Access or a download) is the UI's business.
  *
+ * File names: an image imported from COCO keeps its `file_name` as written; others get their path
+ * relative to the opened folder.
+ *
  * Ids: categories keep their own ids; images keep the COCO id they were imported with
  * (`meta.cocoImageId`) when it is a unique integer, else are numbered from 1; annotations keep the id
  * of their source (`sourceId`) when it is a unique integer, else (added boxes, other formats) get the
  * next free one.
  *
- * Known shortcoming: COCO has no image-level class and no VOC `difficult`/`truncated` flags; image
+ * Known shortcomings: COCO has no image-level class and no VOC `difficult`/`truncated` flags; image
  * labels without a box are left out (counted in `leftOut`), and the flags are written as
- * non-standard `difficult`/`truncated` annotation fields that pycocotools ignores.
+ * non-standard `difficult`/`truncated` annotation fields that pycocotools ignores. The importer keeps
+ * boxes only, so an imported annotation's `segmentation`, `ignore` and other extra fields are not
+ * written back, and `area` is the box's (COCO's own is the mask's).
  */
 
 import type { Dataset, GroundTruth } from '../dataset';
@@ -40,7 +45,9 @@ export function writeCocoJson(dataset: Dataset, options: ExportOptions = {}): Co
 
   const images = chosen.map((index, position) => {
     const image = dataset.images[index];
-    return `{"id":${imageIds[position]},"file_name":${JSON.stringify(image.path)},"width":${number(image.width)},"height":${number(image.height)}}`;
+    // An image imported from COCO keeps its file_name as written (relative to the images folder).
+    const fileName = typeof image.meta.cocoFileName === 'string' ? image.meta.cocoFileName : image.path;
+    return `{"id":${imageIds[position]},"file_name":${JSON.stringify(fileName)},"width":${number(image.width)},"height":${number(image.height)}}`;
   });
 
   const idOfImage = new Map(chosen.map((index, position) => [index, imageIds[position]]));

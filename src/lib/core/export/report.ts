@@ -4,7 +4,13 @@
  */
 
 import type { Dataset } from '../dataset';
-import { boxKey, type BoxRef, type CorrectedView, type ReviewTarget } from '../review/edits';
+import {
+  boxKey,
+  type BoxRef,
+  type CorrectedBox,
+  type CorrectedView,
+  type ReviewTarget,
+} from '../review/edits';
 
 /** A label issue to list in the report (from label quality, or a confusion cell), by image or box. */
 export interface ReportIssue {
@@ -50,8 +56,12 @@ export function writeReviewReport(view: CorrectedView, issues: readonly ReportIs
   for (const box of dataset.groundTruth) {
     const decision = view.boxReviews.get(boxKey(box.ref));
     if (decision) add({ kind: 'box', box: box.ref }, 'decision', decision);
-    if (box.edited)
-      add({ kind: 'box', box: box.ref }, 'edit', box.ref.source === 'added' ? addedHow(box.from) : 'changed');
+    if (box.edited) add({ kind: 'box', box: box.ref }, 'edit', editDescription(box, view, className));
+  }
+  // A deleted box is no longer in the corrected ground truth: its row names the class it had.
+  for (const box of view.deleted) {
+    const row = { kind: 'box', box: box.ref } as const;
+    add(row, 'edit', `deleted (was ${className.get(box.categoryId) ?? box.categoryId})`);
   }
   for (const issue of issues)
     add(issue.target, 'issue', issue.kind, issue.score === undefined ? '' : String(issue.score));
@@ -66,8 +76,22 @@ function boxColumn(box: BoxRef): string {
   return box.source === 'gt' ? `gt:${box.index}` : `added:${box.id}`;
 }
 
-function addedHow(from: { run: string; index: number } | undefined): string {
-  return from ? `added from prediction ${from.index} of ${from.run}` : 'added';
+/** What the edits did to a box: added (from which prediction), class changed (from → to), moved. */
+function editDescription(box: CorrectedBox, view: CorrectedView, className: Map<number, string>): string {
+  if (box.ref.source === 'added') {
+    return box.from ? `added from prediction ${box.from.index} of ${box.from.run}` : 'added';
+  }
+  const original = view.imported[box.ref.index];
+  const name = (id: number) => className.get(id) ?? String(id);
+  const changes: string[] = [];
+  if (original.categoryId !== box.categoryId) {
+    const from = box.from ? ` (from prediction ${box.from.index} of ${box.from.run})` : '';
+    changes.push(`class ${name(original.categoryId)} → ${name(box.categoryId)}${from}`);
+  }
+  if (original.box?.some((value, i) => value !== box.box?.[i])) {
+    changes.push(`box [${original.box.join(', ')}] → [${box.box?.join(', ')}]`);
+  }
+  return changes.join('; ') || 'changed';
 }
 
 /** One CSV field, quoted when it holds a comma, a quote, a line break or leading/trailing space. */

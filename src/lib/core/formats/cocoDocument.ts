@@ -189,10 +189,13 @@ class CocoImage implements ParsedImage {
   }
 }
 
-/** The image's COCO id and its other fields (license, capture date, urls): the image's metadata. */
+/**
+ * The image's COCO id and `file_name` as written (an export writes them back) and its other fields
+ * (license, capture date, urls): the image's metadata.
+ */
 function imageMeta(raw: Record<string, unknown>): Record<string, unknown> {
   // A loop rather than rest and spread: it makes one object, not two, for each of 100k images.
-  const meta: Record<string, unknown> = { cocoImageId: raw.id };
+  const meta: Record<string, unknown> = { cocoImageId: raw.id, cocoFileName: raw.file_name };
   for (const key in raw) if (!IMAGE_KEYS.has(key)) meta[key] = raw[key];
   return meta;
 }

@@ -77,6 +77,10 @@ export interface CorrectedView {
   comments: ReviewComment[];
   /** Edits that name something the dataset lacks, with the reason. */
   unresolved: { edit: Edit; reason: string }[];
+  /** The ground truth as imported (the same array, not a copy): what each edit changed, for reports. */
+  imported: readonly GroundTruth[];
+  /** Imported boxes the edits deleted, as imported (with their `ref`). */
+  deleted: CorrectedBox[];
 }
 
 /** A box's key in maps: `gt:<image>#<index>` or `added:<image>#<id>`. */
@@ -138,6 +142,8 @@ export function applyEdits(dataset: Dataset, edits: readonly Edit[]): CorrectedV
     boxReviews: folded.boxReviews,
     comments: folded.comments,
     unresolved: folded.unresolved,
+    imported: dataset.groundTruth,
+    deleted: folded.boxes.deleted(),
   };
 }
 
@@ -300,6 +306,19 @@ export class BoxStore {
     }
     for (const box of this.#added.values()) if (box && box.imageIndex === imageIndex) boxes.push(box);
     return boxes;
+  }
+
+  /** Imported boxes that edits deleted, as imported, in import order. */
+  deleted(): CorrectedBox[] {
+    const { images, groundTruth } = this.dataset;
+    const deleted: CorrectedBox[] = [];
+    for (const [index, box] of this.#changed) {
+      if (box !== null) continue;
+      const original = groundTruth[index];
+      const ref: BoxRef = { image: images[original.imageIndex].path, source: 'gt', index };
+      deleted.push({ ...original, ref, edited: true });
+    }
+    return deleted.sort((a, b) => a.index - b.index);
   }
 
   /** Imported boxes in import order, then added ones in the order added; indices renumbered. */

@@ -80,7 +80,7 @@ describe('writeReviewReport', () => {
       [
         'image,box,class,record,value,score,time',
         '"images/a,1.jpg",gt:0,"hot ""dog""",decision,accepted,,',
-        '"images/a,1.jpg",gt:0,"hot ""dog""",edit,changed,,',
+        '"images/a,1.jpg",gt:0,"hot ""dog""",edit,"class cat → hot ""dog""",,',
         '"images/a,1.jpg",added:n,cat,edit,added from prediction 0 of r,,',
         '"images/a,1.jpg",gt:0,"hot ""dog""",issue,swapped,0.25,',
         '"images/a,1.jpg",,,comment,"two\nlines, ""quoted""",,2026-12-04T20:00:00.000Z',
@@ -88,6 +88,21 @@ describe('writeReviewReport', () => {
         '',
       ].join('\r\n'),
     );
+  });
+});
+
+describe('writeReviewReport edits', () => {
+  it('says what moved and lists deleted boxes with the class they had', () => {
+    const view = applyEdits(dataset(), [
+      { kind: 'moveBox', box: { image: 'images/a,1.jpg', source: 'gt', index: 0 }, xywh: [12, 10, 20, 10] },
+      { kind: 'deleteBox', box: { image: 'images/b.jpg', source: 'gt', index: 1 } },
+    ]);
+    expect(writeReviewReport(view).split('\r\n')).toEqual([
+      'image,box,class,record,value,score,time',
+      '"images/a,1.jpg",gt:0,cat,edit,"box [10, 10, 20, 10] → [12, 10, 20, 10]",,',
+      'images/b.jpg,gt:1,,edit,"deleted (was hot ""dog"")",,',
+      '',
+    ]);
   });
 });
 

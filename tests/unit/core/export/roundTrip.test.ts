@@ -103,6 +103,15 @@ describe.skipIf(!voc)('export round trips on voc2007_100img_multiformat', () => 
     const dataset = await original();
     const exported = writeCocoJson(applyEdits(dataset, []).dataset);
     expect(exported.leftOut).toBe(0);
+    // File names are written back as the source file wrote them (relative to its images folder).
+    const source = readCaseJson<{ images: { file_name: string }[] }>(
+      voc!,
+      'gts/coco_format_v2/instances_v2.json',
+    );
+    const written = JSON.parse(exported.text) as { images: { file_name: string }[] };
+    expect(written.images.map((image) => image.file_name).sort()).toEqual(
+      source.images.map((image) => image.file_name).sort(),
+    );
     const again = await reimportCoco(exported.text);
 
     expect(again.images.map((image) => [image.path, image.width, image.height])).toEqual(

@@ -66,8 +66,8 @@ describe('readCocoFile', () => {
     expect(problems.toArray()).toEqual([]);
     expect(coco.images.map((image) => [image.id, image.name, image.width, image.height, image.meta])).toEqual(
       [
-        ['frame_001', 'f1.jpg', 0, 0, { cocoImageId: 'frame_001' }],
-        [20180000001, 'f2.jpg', 3, 4, { cocoImageId: 20180000001, license: 2 }],
+        ['frame_001', 'f1.jpg', 0, 0, { cocoImageId: 'frame_001', cocoFileName: 'f1.jpg' }],
+        [20180000001, 'f2.jpg', 3, 4, { cocoImageId: 20180000001, cocoFileName: 'f2.jpg', license: 2 }],
       ],
     );
     // Annotations come as columns, one row each, naming their image by its row in the images list.
