@@ -50,5 +50,26 @@ export function unknownNameHint(filter: Filter, vocabulary: FilterVocabulary): s
 
 function spellingHint(name: string, known: readonly string[]): string {
   const match = known.find((candidate) => candidate.toLowerCase() === name.toLowerCase());
-  return match === undefined ? '' : ` (names are case-sensitive: "${match}")`;
+  if (match !== undefined) return ` (names are case-sensitive: "${match}")`;
+  // Spaces, "_" and "-" written differently ("potted plant" for pottedplant), or a typo of up to two
+  // letters ("persn"): the nearest name, when one is that close.
+  const squash = (text: string) => text.toLowerCase().replace(/[\s_-]+/g, '');
+  const near = known
+    .map((candidate) => ({ candidate, distance: editDistance(squash(name), squash(candidate)) }))
+    .filter(({ distance }) => distance <= Math.min(2, Math.floor(name.length / 3)))
+    .sort((a, b) => a.distance - b.distance)[0];
+  return near ? ` (did you mean "${near.candidate}"?)` : '';
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions), for short names. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = row;
+  }
+  return previous[b.length];
 }

@@ -11,14 +11,21 @@ import { openDatabase, type LongtailDatabase, type ManualTagRecord, type SliceRe
 
 export type { ManualTagRecord, SliceRecord } from './db';
 
-/** Slice and manual-tag names are filter values (`slice:<name>`, `tag:<name>`): bare words only. */
+/** Longest slice or tag name: it is shown in panels, menus and file names. */
+export const MAX_NAME_LENGTH = 64;
+
+/**
+ * Slice and manual-tag names are filter values (`slice:<name>`, `tag:<name>`): bare words of at most
+ * `MAX_NAME_LENGTH` characters, and not a query keyword (AND, OR, NOT).
+ */
 export function checkName(name: string, what: 'slice' | 'tag'): string {
   const trimmed = name.trim();
-  if (!/^[\p{L}\p{N}_][\p{L}\p{N}_.-]*$/u.test(trimmed)) {
+  const keyword = /^(and|or|not)$/i.test(trimmed);
+  if (!/^[\p{L}\p{N}_][\p{L}\p{N}_.-]*$/u.test(trimmed) || trimmed.length > MAX_NAME_LENGTH || keyword) {
     throw new DataError({
       file: `${what} name`,
       value: name,
-      expected: 'letters, digits, "_", "." or "-" (starting with a letter, digit or "_")',
+      expected: `up to ${MAX_NAME_LENGTH} letters, digits, "_", "." or "-" (starting with a letter, digit or "_"), not AND, OR or NOT`,
     });
   }
   return trimmed;

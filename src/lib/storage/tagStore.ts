@@ -4,6 +4,7 @@
  * typed error naming the tag and the field instead of turning into wrong filter results.
  */
 import { DataError } from '../core/errors';
+import { checkName } from './reviewStore';
 import {
   openDatabase,
   type AutotagDraft,
@@ -29,17 +30,9 @@ export function unscoredCount(tag: Pick<TagRecord, 'items'>, keys: readonly stri
   return missing;
 }
 
-/** Tag names are what `tag:<name>` filters by, so they follow the filter language's bare-word rule. */
+/** Tag names are what `tag:<name>` filters by: the same rule as slice and manual-tag names. */
 export function checkTagName(name: string): string {
-  const trimmed = name.trim();
-  if (!/^[\p{L}\p{N}_][\p{L}\p{N}_.-]*$/u.test(trimmed)) {
-    throw new DataError({
-      file: 'tag name',
-      value: name,
-      expected: 'letters, digits, "_", "." or "-" (starting with a letter, digit or "_")',
-    });
-  }
-  return trimmed;
+  return checkName(name, 'tag');
 }
 
 export class TagStore {

@@ -107,6 +107,10 @@ describe('ReviewStore slices and manual tags', () => {
     await expect(store.putSlice(slice('two words', []))).rejects.toThrow(/slice name/);
     expect(() => checkName('-x', 'tag')).toThrow(DataError);
     expect(checkName(' night_2 ', 'tag')).toBe('night_2');
+    expect(() => checkName('x'.repeat(65), 'slice')).toThrow(/up to 64/);
+    expect(checkName('x'.repeat(64), 'slice')).toHaveLength(64);
+    expect(() => checkName('Not', 'slice')).toThrow(DataError);
+    expect(checkName('notes', 'slice')).toBe('notes');
   });
 
   it('deletes a manual tag once nothing carries it', async () => {
