@@ -100,6 +100,22 @@ describe('label issues on voc2007_100img_multiformat', () => {
       .locator('[data-testid="label-issues"]')
       .screenshot({ path: join(REPO, 'test-results/label-issues-page.png') });
 
+    // 1b. Ignoring detections under 32 px (VOC leaves tiny objects unlabelled): the same count
+    // without the flagged predictions whose shorter side is under 32, then back to all.
+    const large = flaggedPreds.filter((p) => Math.min(p.box[2], p.box[3]) >= 32).length;
+    expect(large).toBeLessThan(flaggedPreds.length);
+    await page.fill('[data-testid="min-overlooked-side"]', '32');
+    await page.waitForSelector(`[data-testid="issue-count-overlooked"][data-count="${large}"]`, {
+      timeout: 60_000,
+    });
+    await page.fill('[data-testid="min-overlooked-side"]', '0');
+    await page.waitForSelector(
+      `[data-testid="issue-count-overlooked"][data-count="${flaggedPreds.length}"]`,
+      {
+        timeout: 60_000,
+      },
+    );
+
     // 2. Clicking the overlooked count: exactly the images, and exactly the boxes, flagged.
     await count.click();
     const overlookedImages = unique(flaggedPreds.map((p) => p.image));

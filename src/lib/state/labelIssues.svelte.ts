@@ -42,6 +42,8 @@ export interface FlaggedBoxes {
 export class LabelIssuesState {
   /** Flag boxes whose issue score is at least this (for terms without an explicit bound). */
   threshold = $state(DEFAULT_ISSUE_THRESHOLD);
+  /** Detections with a shorter side under this many pixels are never overlooked (0: all count). */
+  minOverlookedSide = $state(0);
   /** Scores of the current run; null before the first computation and while the run changes. */
   issues = $state.raw<DetectionIssues | null>(null);
   computing = $state(false);
@@ -57,7 +59,7 @@ export class LabelIssuesState {
   /** Bumped by `setCropEmbeddings`; state, so the effect that calls `refresh` runs again. */
   private cropsVersion = $state(0);
   private sentCrops = -1;
-  private done = { dataset: null as Dataset | null, run: '', iou: NaN, crops: -1 };
+  private done = { dataset: null as Dataset | null, run: '', iou: NaN, crops: -1, minSide: NaN };
   private generation = 0;
 
   /** Per image, each kind's strongest box score (0 where the image has none). */
@@ -101,16 +103,18 @@ export class LabelIssuesState {
     const { dataset, run } = this.current();
     const iou = evaluationState.iouThreshold;
     const crops = this.cropsVersion;
+    const minSide = this.minOverlookedSide;
     if (!dataset || !run) {
       this.issues = null;
-      this.done = { dataset: null, run: '', iou: NaN, crops: -1 };
+      this.done = { dataset: null, run: '', iou: NaN, crops: -1, minSide: NaN };
       return;
     }
     const { done } = this;
-    if (done.dataset === dataset && done.run === run.name && done.iou === iou && done.crops === crops) return;
+    const same = done.iou === iou && done.crops === crops && done.minSide === minSide;
+    if (done.dataset === dataset && done.run === run.name && same) return;
     // Scores of another dataset or run index other boxes: drop them rather than show them a moment.
     if (done.dataset !== dataset || done.run !== run.name) this.issues = null;
-    this.done = { dataset, run: run.name, iou, crops };
+    this.done = { dataset, run: run.name, iou, crops, minSide };
     const generation = ++this.generation;
     this.computing = true;
     try {
@@ -128,10 +132,11 @@ export class LabelIssuesState {
         );
         this.sentCrops = crops;
       }
-      const result = await api.detectionIssues(run.name, { iouThreshold: iou });
+      const result = await api.detectionIssues(run.name, { iouThreshold: iou, minOverlookedSide: minSide });
       if (generation === this.generation) this.issues = result;
     } catch (error) {
-      if (generation === this.generation) this.done = { dataset: null, run: '', iou: NaN, crops: -1 };
+      if (generation === this.generation)
+        this.done = { dataset: null, run: '', iou: NaN, crops: -1, minSide: NaN };
       notices.report(error, 'Finding label issues');
     } finally {
       if (generation === this.generation) this.computing = false;

@@ -12,7 +12,8 @@
  * - **overlooked** (per prediction p, class k = its class, s = P(p, k)): 0 when s is below
  *   `confidentScore` or a ground truth of class k overlaps p at IoU ≥ `iouThreshold`; otherwise
  *   s × (1 − max_g IoU(p, g)) over every ground truth of the image, any class: a confident detection
- *   where nothing is labelled, likely a missing label.
+ *   where nothing is labelled, likely a missing label (0 for boxes whose shorter side is under
+ *   `minOverlookedSide` pixels).
  * - **swapped** (per ground truth g): with O = max P(p, j) over j ≠ c and predictions p with
  *   IoU(p, g) ≥ `iouThreshold` that belong to g, and S = max P(p, c) over the same predictions, the
  *   detector's evidence is D = O × (1 − S) when O ≥ `confidentScore`, else 0: a confident
@@ -70,6 +71,12 @@ export interface DetectionIssueOptions {
   minOverlap?: number;
   /** Softmin temperature of the image score; lower is closer to the minimum. Default 0.1. */
   temperature?: number;
+  /**
+   * Predictions whose shorter side is under this many pixels are never overlooked. Default 0 (all).
+   * Datasets such as Pascal VOC leave tiny background objects unlabelled on purpose; this keeps
+   * their detections from filling the "likely missing labels" list.
+   */
+  minOverlookedSide?: number;
 }
 
 export type DetectionIssueKind = 'overlooked' | 'swapped' | 'badlyLocated' | 'unsupported';
@@ -118,6 +125,7 @@ const DEFAULTS: Required<DetectionIssueOptions> = {
   minScore: 0.3,
   minOverlap: 0.1,
   temperature: 0.1,
+  minOverlookedSide: 0,
 };
 
 /**
@@ -237,6 +245,8 @@ function scoreImage(scorer: Scorer, image: number, gts: Int32Array, preds: Int32
     const prediction = run.predictions[preds[b]];
     const confidence = probability(preds[b], prediction.categoryId);
     if (confidence < confidentScore) continue;
+    if (prediction.box && Math.min(prediction.box[2], prediction.box[3]) < resolved.minOverlookedSide)
+      continue;
     let covered = 0;
     let matched = false;
     for (let a = 0; a < gts.length; a++) {
@@ -372,5 +382,9 @@ function resolveOptions(options: DetectionIssueOptions): Required<DetectionIssue
   }
   if (!(resolved.temperature > 0))
     throw new RangeError(`invalid temperature: ${resolved.temperature} (expected a number > 0)`);
+  if (!(resolved.minOverlookedSide >= 0))
+    throw new RangeError(
+      `invalid minOverlookedSide: ${resolved.minOverlookedSide} (expected a number of pixels ≥ 0)`,
+    );
   return resolved;
 }

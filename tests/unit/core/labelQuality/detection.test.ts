@@ -95,6 +95,16 @@ describe('detection label issues', () => {
     expect(issues.imageQuality[5]).toBe(1);
   });
 
+  it('leaves detections smaller than minOverlookedSide out of overlooked', () => {
+    // The 10 × 10 person on image 3 is overlooked at 0.9; with a 12-pixel minimum it is too small.
+    expect(findDetectionIssues(data, data.runs[0], { minOverlookedSide: 10 }).overlooked[3]).toBeCloseTo(
+      0.9,
+      12,
+    );
+    expect(findDetectionIssues(data, data.runs[0], { minOverlookedSide: 12 }).overlooked[3]).toBe(0);
+    expect(() => findDetectionIssues(data, data.runs[0], { minOverlookedSide: -1 })).toThrow(RangeError);
+  });
+
   it('uses full probabilities when the run has them: 0.6 × (1 − 0.3)', () => {
     expect(issues.swapped[3]).toBeCloseTo(0.42, 12);
   });
