@@ -5,43 +5,15 @@
 import { describe, expect, it } from 'vitest';
 import type { BoxXYWH, Dataset, Prediction } from '../../../../src/lib/core/dataset';
 import { findDetectionIssues, softmin } from '../../../../src/lib/core/labelQuality/detection';
+import { CAR, CAT, DOG, handDataset, PERSON } from './handBuilt';
 
-const PERSON = 1;
-const DOG = 2;
-const CAT = 3;
-const CAR = 4;
 const SQUARE: BoxXYWH = [0, 0, 10, 10];
 
-function dataset(
+const dataset = (
   gts: { image: number; category: number; box: BoxXYWH }[],
   predictions: Omit<Prediction, 'index'>[],
   images = 6,
-): Dataset {
-  return {
-    images: Array.from({ length: images }, (_, index) => ({
-      index,
-      path: `${index}.jpg`,
-      width: 100,
-      height: 100,
-      meta: {},
-    })),
-    categories: [
-      { id: PERSON, name: 'person' },
-      { id: DOG, name: 'dog' },
-      { id: CAT, name: 'cat' },
-      { id: CAR, name: 'car' },
-    ],
-    groundTruth: gts.map((gt, index) => ({
-      index,
-      imageIndex: gt.image,
-      categoryId: gt.category,
-      box: gt.box,
-    })),
-    runs: [
-      { name: 'model', file: 'model.json', predictions: predictions.map((p, index) => ({ ...p, index })) },
-    ],
-  };
-}
+): Dataset => handDataset(gts, predictions, images);
 
 describe('detection label issues', () => {
   const data = dataset(

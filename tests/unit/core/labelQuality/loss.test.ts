@@ -5,48 +5,20 @@
 import { describe, expect, it } from 'vitest';
 import type { BoxXYWH, Dataset } from '../../../../src/lib/core/dataset';
 import { detectionLoss } from '../../../../src/lib/core/labelQuality/loss';
+import { CAR, CAT, DOG, handDataset, PERSON } from './handBuilt';
 
-const [PERSON, DOG, CAT, CAR] = [1, 2, 3, 4];
-
+/** Four images; predictions as (image, category, box, score). */
 function dataset(
   gts: { image: number; category: number; box: BoxXYWH; crowd?: boolean }[],
   predictions: { image: number; category: number; box: BoxXYWH; score: number }[],
 ): Dataset {
-  return {
-    images: Array.from({ length: 4 }, (_, index) => ({
-      index,
-      path: `${index}.jpg`,
-      width: 100,
-      height: 100,
-      meta: {},
-    })),
-    categories: [
-      { id: PERSON, name: 'person' },
-      { id: DOG, name: 'dog' },
-      { id: CAT, name: 'cat' },
-      { id: CAR, name: 'car' },
-    ],
-    groundTruth: gts.map((g, index) => ({
-      index,
-      imageIndex: g.image,
-      categoryId: g.category,
-      box: g.box,
-      crowd: g.crowd,
-    })),
-    runs: [
-      {
-        name: 'model',
-        file: 'model.json',
-        predictions: predictions.map((p, index) => ({
-          index,
-          imageIndex: p.image,
-          categoryId: p.category,
-          box: p.box,
-          score: p.score,
-        })),
-      },
-    ],
-  };
+  const run = predictions.map(({ image, category, box, score }) => ({
+    imageIndex: image,
+    categoryId: category,
+    box,
+    score,
+  }));
+  return handDataset(gts, run, 4);
 }
 
 const DATA = dataset(
