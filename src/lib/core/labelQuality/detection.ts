@@ -57,8 +57,8 @@ import type { Dataset, PredictionRun } from '../dataset';
 import { categoryIndex } from '../dataset';
 import type { ClassProbabilities } from './probabilities';
 import { LabelQualityInputError } from './probabilities';
-import { packBoxes, packedIou } from '../geometry';
-import { groupByImage } from '../matching';
+import { packedIou } from '../geometry';
+import { boxLayout } from './boxLayout';
 
 export interface DetectionIssueOptions {
   /** IoU at which a prediction covers a ground-truth box, in [0, 1]. Default 0.5. */
@@ -159,14 +159,7 @@ export function findDetectionIssues(
     imageQuality: new Float64Array(images.length).fill(1),
   };
 
-  const gtBoxes = packBoxes(groundTruth.map((gt) => gt.box));
-  const predBoxes = packBoxes(predictions.map((p) => p.box));
-  const gtGroups = groupByImage(
-    groundTruth,
-    images.length,
-    (i) => !!groundTruth[i].box && !groundTruth[i].crowd,
-  );
-  const predGroups = groupByImage(predictions, images.length, (i) => !!predictions[i].box);
+  const { gtBoxes, predBoxes, gtGroups, predGroups } = boxLayout(dataset, run);
 
   // P(p, k) for a category id: the probability vector when present, else the score for its own class.
   const probability = (p: number, categoryId: number): number => {

@@ -4,8 +4,8 @@
  */
 
 import type { Dataset, PredictionRun } from '../dataset';
-import { packBoxes, packedIou } from '../geometry';
-import { groupByImage } from '../matching';
+import { packedIou } from '../geometry';
+import { boxLayout } from './boxLayout';
 
 export interface DetectionLossOptions {
   /** IoU at which a same-class prediction explains a ground-truth box, in [0, 1]. Default 0.5. */
@@ -39,14 +39,7 @@ export function detectionLoss(
   const { iouThreshold, confidentScore } = resolveOptions(options);
   const { groundTruth, images } = dataset;
   const predictions = run.predictions;
-  const gtBoxes = packBoxes(groundTruth.map((g) => g.box));
-  const predBoxes = packBoxes(predictions.map((p) => p.box));
-  const gtGroups = groupByImage(
-    groundTruth,
-    images.length,
-    (i) => !!groundTruth[i].box && !groundTruth[i].crowd,
-  );
-  const predGroups = groupByImage(predictions, images.length, (i) => !!predictions[i].box);
+  const { gtBoxes, predBoxes, gtGroups, predGroups } = boxLayout(dataset, run);
 
   const loss = new Float64Array(images.length);
   for (let image = 0; image < images.length; image++) {
